@@ -1,0 +1,115 @@
+// winebot-node: wires the options, the HTTP API and the mDNS advertisement together.
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "node/api/node_routes.hpp"
+#include "node/identity/node_identity.hpp"
+#include "node/node_options.hpp"
+#include "shared/http/http_server.hpp"
+#include "shared/log/logger.hpp"
+#include "shared/mdns/asio_poll.hpp"
+#include "shared/mdns/service_publisher.hpp"
+#include "winebot/version.hpp"
+
+namespace {
+
+using namespace winebot;
+
+std::string host_name() {
+  char name[256] = {};
+  return gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string("localhost");
+}
+
+shared::TxtRecord make_txt(const std::string& node_id, std::uint16_t api_port) {
+  return {{"txtvers", "1"},
+          {"node_id", node_id},
+          {"version", kVersion},
+          {"api_port", std::to_string(api_port)}};
+}
+
+int run(const node::NodeOptions& options) {
+  shared::Logger::configure(options.log_level, options.log_format);
+  const std::string node_id = node::load_or_create_node_id(options.state_dir);
+
+  boost::asio::io_context io;
+  shared::Router router;
+  node::NodeStatus status;
+  std::unique_ptr<shared::ServicePublisher> publisher;
+  status.node_id = node_id;
+  status.hostname = host_name();
+  status.started_at = std::chrono::system_clock::now();
+  status.started_steady = std::chrono::steady_clock::now();
+  status.advertised_name = [&] { return publisher ? publisher->current_name() : options.name; };
+  status.advertised = [&] { return publisher && publisher->established(); };
+  node::add_node_routes(router, status);
+
+  shared::HttpServer server(io, router);
+  status.api_port = server.listen(options.listen);
+  shared::log_info("node.started", {shared::field("node", node_id),
+                                    shared::field("listen", options.listen.host + ":" +
+                                                                std::to_string(status.api_port)),
+                                    shared::field("version", kVersion)});
+
+  shared::AsioPoll poll(io);
+  if (options.advertise) {
+    const auto port = options.advertise_port.value_or(status.api_port);
+    publisher = std::make_unique<shared::ServicePublisher>(
+        poll, shared::ServiceAdvertisement{
+                  options.name, {"_winebot._tcp"}, port, make_txt(node_id, port)});
+    publisher->start();
+  }
+
+  // Shutdown order: stop answering first, then withdraw, so a hub that sees the goodbye and probes
+  // finds the node already silent and marks it gone at once.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
+    if (error) {
+      return;
+    }
+    shared::log_info("node.stopping",
+                     {shared::field("node", node_id), shared::field("signal", signal_number)});
+    server.stop();
+    if (publisher) {
+      publisher->withdraw();
+    }
+    io.stop();
+  });
+
+  io.run();
+  shared::log_info("node.stopped", {shared::field("node", node_id)});
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  node::NodeOptions options;
+  try {
+    options = node::parse_node_options(argc, argv, shared::process_environment());
+  } catch (const shared::ConfigError& error) {
+    std::cerr << "winebot-node: " << error.what() << '\n';
+    return 2;
+  }
+  if (options.help) {
+    std::cout << node::make_node_option_parser().help_text();
+    return 0;
+  }
+  if (options.version) {
+    std::cout << "winebot-node " << kVersion << '\n';
+    return 0;
+  }
+
+  try {
+    return run(options);
+  } catch (const std::exception& error) {
+    shared::log_error("node.failed", {shared::field("error", error.what())});
+    return 1;
+  }
+}

@@ -1,0 +1,114 @@
+#include "node/node_options.hpp"
+
+#include <unistd.h>
+
+#include "shared/mdns/service_name.hpp"
+
+namespace winebot::node {
+namespace {
+
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') {
+    return "localhost";
+  }
+  return name;
+}
+
+// Root keeps state with the system; anyone else under their home, as the XDG spec suggests.
+std::string default_state_dir(const shared::EnvLookup& env) {
+  if (geteuid() == 0) {
+    return "/var/lib/winebot-node";
+  }
+  if (const auto state_home = env("XDG_STATE_HOME"); state_home && !state_home->empty()) {
+    return *state_home + "/winebot-node";
+  }
+  const auto home = env("HOME");
+  return (home && !home->empty() ? *home : std::string(".")) + "/.local/state/winebot-node";
+}
+
+}  // namespace
+
+shared::OptionParser make_node_option_parser() {
+  shared::OptionParser parser(
+      "winebot-node",
+      "Serves one WineBot container's HTTP API and advertises it as _winebot._tcp over mDNS.");
+  parser.add({"listen", "HOST:PORT", "0.0.0.0:8000", "",
+              "Address and port of the HTTP API; port 0 picks a free one. API_PORT sets the port "
+              "when this flag is absent."});
+  parser.add({"state-dir", "DIR", "", "WINEBOT_STATE_DIR",
+              "Folder for the node's own state, such as its id. Default: /var/lib/winebot-node "
+              "for root, else $XDG_STATE_HOME/winebot-node or ~/.local/state/winebot-node."});
+  parser.add({"name", "NAME", "", "WINEBOT_NODE_NAME",
+              "mDNS instance name, UTF-8, cut to 63 bytes. Default: \"WineBot on HOSTNAME\"."});
+  parser.add({"advertise", "on|off", "on", "WINEBOT_ADVERTISE",
+              "Whether to publish the node through the Avahi daemon."});
+  parser.add({"advertise-port", "PORT", "", "WINEBOT_ADVERTISE_PORT",
+              "Port to advertise instead of the listening one, for a container behind a "
+              "published port."});
+  parser.add({"log-level", "LEVEL", "info", "WINEBOT_LOG_LEVEL", "debug, info, warn or error."});
+  parser.add({"log-format", "FORMAT", "text", "WINEBOT_LOG_FORMAT",
+              "text (event key=value) or json (one object per line)."});
+  return parser;
+}
+
+NodeOptions parse_node_options(int argc, const char* const* argv, const shared::EnvLookup& env) {
+  const auto parsed = make_node_option_parser().parse(argc, argv, env);
+  NodeOptions options;
+  options.help = parsed.help_requested();
+  options.version = parsed.version_requested();
+  if (options.help || options.version) {
+    return options;
+  }
+
+  const auto listen = shared::parse_host_port(parsed.text("listen"));
+  if (!listen) {
+    throw shared::ConfigError(
+        "Configuration validation failed: --listen must be HOST:PORT, "
+        "for example 0.0.0.0:8000 or [::]:8000 (got '" +
+        parsed.text("listen") + "')");
+  }
+  options.listen = *listen;
+  if (!parsed.is_set("listen")) {
+    if (const auto api_port = env("API_PORT"); api_port && !api_port->empty()) {
+      const auto port = shared::parse_integer(*api_port);
+      if (!port || *port < 0 || *port > 65535) {
+        throw shared::ConfigError(
+            "Configuration validation failed: API_PORT must be an integer from 0 to 65535 (got '" +
+            *api_port + "')");
+      }
+      options.listen.port = static_cast<std::uint16_t>(*port);
+    }
+  }
+
+  options.state_dir =
+      parsed.is_set("state-dir") ? parsed.text("state-dir") : default_state_dir(env);
+  options.name = parsed.is_set("name") ? parsed.text("name") : "WineBot on " + host_name();
+  if (!shared::is_valid_utf8(options.name)) {
+    throw shared::ConfigError("Configuration validation failed: " + parsed.origin("name") +
+                              " must be valid UTF-8");
+  }
+
+  const auto& advertise = parsed.text("advertise");
+  if (advertise != "on" && advertise != "off") {
+    throw shared::ConfigError("Configuration validation failed: " + parsed.origin("advertise") +
+                              " must be on or off (got '" + advertise + "')");
+  }
+  options.advertise = advertise == "on";
+  if (parsed.is_set("advertise-port")) {
+    options.advertise_port = static_cast<std::uint16_t>(parsed.integer("advertise-port", 1, 65535));
+  }
+
+  if (!shared::parse_log_level(parsed.text("log-level"), options.log_level)) {
+    throw shared::ConfigError("Configuration validation failed: " + parsed.origin("log-level") +
+                              " must be debug, info, warn or error (got '" +
+                              parsed.text("log-level") + "')");
+  }
+  if (!shared::parse_log_format(parsed.text("log-format"), options.log_format)) {
+    throw shared::ConfigError("Configuration validation failed: " + parsed.origin("log-format") +
+                              " must be text or json (got '" + parsed.text("log-format") + "')");
+  }
+  return options;
+}
+
+}  // namespace winebot::node

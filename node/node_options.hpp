@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "shared/config/host_port.hpp"
+#include "shared/config/option_parser.hpp"
+#include "shared/log/logger.hpp"
+
+namespace winebot::node {
+
+struct NodeOptions {
+  shared::HostPort listen;
+  std::filesystem::path state_dir;
+  std::string name;  // Instance name to advertise; valid UTF-8.
+  bool advertise = true;
+  std::optional<std::uint16_t> advertise_port;  // When a published container port differs.
+  shared::LogLevel log_level = shared::LogLevel::kInfo;
+  shared::LogFormat log_format = shared::LogFormat::kText;
+  bool help = false;
+  bool version = false;
+};
+
+shared::OptionParser make_node_option_parser();
+
+// Parses flags and environment. Throws shared::ConfigError naming the flag or variable.
+NodeOptions parse_node_options(int argc, const char* const* argv, const shared::EnvLookup& env);
+
+}  // namespace winebot::node

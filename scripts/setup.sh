@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs every Debian and npm package that the build, the demo and the tests need.
+# Safe to run again: apt-get and npm skip what is already installed.
+set -euo pipefail
+
+readonly DEBIAN_PACKAGES=(
+  # Build
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev nlohmann-json3-dev catch2 libsqlite3-dev libssl-dev
+  libavahi-client-dev libavahi-common-dev
+  # Runtime daemons and tools used by the demo and the integration tests
+  dbus avahi-daemon avahi-utils sqlite3 curl procps util-linux
+  # Browser check of the dashboard
+  chromium
+)
+
+missing=()
+for package in "${DEBIAN_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} > 0)); then
+  echo "setup: installing ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    SUDO=sudo
+  else
+    SUDO=
+  fi
+  # Installing avahi-daemon or dbus would otherwise start the system daemons, and a system
+  # avahi-daemon multicasts on every interface. A policy-rc.d that exits 101 tells Debian's
+  # maintainer scripts not to start services; add one for the duration of the install.
+  guard_added=0
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    guard_added=1
+  fi
+  $SUDO apt-get update -qq
+  status=0
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null || status=$?
+  if ((guard_added)); then
+    $SUDO rm -f /usr/sbin/policy-rc.d
+  fi
+  if ((status != 0)); then
+    echo "setup: apt-get install failed with status $status" >&2
+    exit "$status"
+  fi
+else
+  echo "setup: all Debian packages present"
+fi

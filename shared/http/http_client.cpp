@@ -1,0 +1,159 @@
+#include "shared/http/http_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "winebot/version.hpp"
+
+namespace winebot::shared {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+std::string describe(const error_code& error) {
+  if (error == beast::error::timeout) {
+    return "timed out";
+  }
+  return error.message();
+}
+
+}  // namespace
+
+class HttpConnection::Impl {
+ public:
+  Impl(asio::any_io_executor executor, HttpClientLimits limits)
+      : stream_(executor), limits_(limits) {}
+
+  asio::awaitable<HttpClientResult> request(std::string address, std::uint16_t port,
+                                            std::string method, std::string target,
+                                            std::string body) {
+    const auto started = std::chrono::steady_clock::now();
+    HttpClientResult result;
+
+    const bool reused = connected_ && address == address_ && port == port_;
+    if (!reused) {
+      close();
+      const auto error = co_await connect(address, port);
+      if (error) {
+        result.error = describe(error);
+        result.elapsed_ms = elapsed_since(started);
+        co_return result;
+      }
+    }
+
+    auto error = co_await exchange(method, target, body, result);
+    if (error && reused && error != beast::error::timeout) {
+      // The server may have closed an idle keep-alive connection: try once on a fresh one.
+      close();
+      error = co_await connect(address, port);
+      if (!error) {
+        error = co_await exchange(method, target, body, result);
+      }
+    }
+    if (error) {
+      close();
+      result.ok = false;
+      result.error = describe(error);
+    }
+    result.elapsed_ms = elapsed_since(started);
+    co_return result;
+  }
+
+  void close() {
+    error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+    connected_ = false;
+    buffer_.clear();
+  }
+
+ private:
+  static double elapsed_since(std::chrono::steady_clock::time_point started) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+        .count();
+  }
+
+  asio::awaitable<error_code> connect(const std::string& address, std::uint16_t port) {
+    error_code error;
+    const auto ip = asio::ip::make_address(address, error);
+    if (error) {
+      co_return error;
+    }
+    stream_.expires_after(limits_.timeout);
+    auto [connect_error] = co_await stream_.async_connect(tcp::endpoint(ip, port), kUseTuple);
+    if (!connect_error) {
+      connected_ = true;
+      address_ = address;
+      port_ = port;
+    }
+    co_return connect_error;
+  }
+
+  asio::awaitable<error_code> exchange(const std::string& method, const std::string& target,
+                                       const std::string& body, HttpClientResult& result) {
+    http::request<http::string_body> message{http::string_to_verb(method), target, 11};
+    message.set(http::field::host, address_);
+    message.set(http::field::user_agent, std::string("winebot-hub/") + kVersion);
+    message.keep_alive(true);
+    if (!body.empty()) {
+      message.set(http::field::content_type, "application/json");
+      message.body() = body;
+    }
+    message.prepare_payload();
+
+    stream_.expires_after(limits_.timeout);
+    auto [write_error, written] = co_await http::async_write(stream_, message, kUseTuple);
+    if (write_error) {
+      co_return write_error;
+    }
+
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(limits_.max_body_bytes);
+    auto [read_error, read] = co_await http::async_read(stream_, buffer_, parser, kUseTuple);
+    if (read_error) {
+      co_return read_error;
+    }
+    const auto& response = parser.get();
+    result.ok = true;
+    result.status = static_cast<int>(response.result_int());
+    result.body = response.body();
+    if (!response.keep_alive()) {
+      close();
+    }
+    co_return error_code{};
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  HttpClientLimits limits_;
+  bool connected_ = false;
+  std::string address_;
+  std::uint16_t port_ = 0;
+};
+
+HttpConnection::HttpConnection(asio::any_io_executor executor, HttpClientLimits limits)
+    : impl_(std::make_unique<Impl>(std::move(executor), limits)) {}
+
+HttpConnection::~HttpConnection() = default;
+
+asio::awaitable<HttpClientResult> HttpConnection::request(std::string address, std::uint16_t port,
+                                                          std::string method, std::string target,
+                                                          std::string body) {
+  co_return co_await impl_->request(std::move(address), port, std::move(method), std::move(target),
+                                    std::move(body));
+}
+
+void HttpConnection::close() {
+  impl_->close();
+}
+
+}  // namespace winebot::shared

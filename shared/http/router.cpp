@@ -1,0 +1,111 @@
+#include "shared/http/router.hpp"
+
+#include <exception>
+
+#include "shared/log/logger.hpp"
+
+namespace winebot::shared {
+namespace {
+
+bool is_parameter(const std::string& segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+bool match(const std::vector<std::string>& pattern, const std::vector<std::string>& segments,
+           std::map<std::string, std::string>& params) {
+  if (pattern.size() != segments.size()) {
+    return false;
+  }
+  std::map<std::string, std::string> captured;
+  for (std::size_t index = 0; index < pattern.size(); ++index) {
+    if (is_parameter(pattern[index])) {
+      captured[pattern[index].substr(1, pattern[index].size() - 2)] = segments[index];
+    } else if (pattern[index] != segments[index]) {
+      return false;
+    }
+  }
+  params = std::move(captured);
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> segments;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const auto slash = path.find('/', start);
+    const auto end = slash == std::string::npos ? path.size() : slash;
+    if (end > start) {
+      segments.push_back(path.substr(start, end - start));
+    }
+    if (slash == std::string::npos) {
+      break;
+    }
+    start = slash + 1;
+  }
+  return segments;
+}
+
+void Router::add(std::string method, std::string pattern, HttpHandler handler) {
+  routes_.push_back({std::move(method), split_path(pattern), std::move(handler)});
+}
+
+void Router::set_fallback(HttpHandler handler) {
+  fallback_ = std::move(handler);
+}
+
+void Router::set_request_filter(RequestFilter filter) {
+  request_filter_ = std::move(filter);
+}
+
+void Router::set_response_decorator(ResponseDecorator decorator) {
+  response_decorator_ = std::move(decorator);
+}
+
+HttpResponse Router::route(HttpRequest& request) const {
+  const auto segments = split_path(request.path);
+  std::string allowed;
+  for (const auto& route : routes_) {
+    std::map<std::string, std::string> params;
+    if (!match(route.segments, segments, params)) {
+      continue;
+    }
+    if (route.method == request.method) {
+      request.path_params = std::move(params);
+      return route.handler(request);
+    }
+    allowed += allowed.empty() ? route.method : ", " + route.method;
+  }
+
+  if (!allowed.empty()) {
+    auto response = HttpResponse::error(405, "Method Not Allowed");
+    response.set_header("Allow", allowed);
+    return response;
+  }
+  if (fallback_ && request.method == "GET") {
+    return fallback_(request);
+  }
+  return HttpResponse::error(404, "Not Found");
+}
+
+HttpResponse Router::dispatch(HttpRequest& request) const {
+  HttpResponse response;
+  try {
+    std::optional<HttpResponse> rejected;
+    if (request_filter_) {
+      rejected = request_filter_(request);
+    }
+    response = rejected ? std::move(*rejected) : route(request);
+  } catch (const std::exception& error) {
+    log_error("http.handler_failed", {field("method", request.method), field("path", request.path),
+                                      field("error", error.what())});
+    response = HttpResponse::error(500, "Internal Server Error");
+  }
+  if (response_decorator_) {
+    response_decorator_(request, response);
+  }
+  return response;
+}
+
+}  // namespace winebot::shared

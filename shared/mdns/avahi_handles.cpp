@@ -1,0 +1,28 @@
+#include "shared/mdns/avahi_handles.hpp"
+
+#include <avahi-common/error.h>
+
+namespace winebot::shared {
+
+AvahiStringListPtr make_avahi_string_list(const std::vector<std::string>& strings) {
+  AvahiStringList* list = nullptr;
+  for (auto it = strings.rbegin(); it != strings.rend(); ++it) {
+    list = avahi_string_list_add_arbitrary(list, reinterpret_cast<const std::uint8_t*>(it->data()),
+                                           it->size());
+  }
+  return AvahiStringListPtr(list);
+}
+
+std::vector<std::string> read_avahi_string_list(const AvahiStringList* list) {
+  std::vector<std::string> strings;
+  for (const AvahiStringList* item = list; item != nullptr; item = item->next) {
+    strings.emplace_back(reinterpret_cast<const char*>(item->text), item->size);
+  }
+  return strings;
+}
+
+std::string avahi_error_text(int error) {
+  return avahi_strerror(error);
+}
+
+}  // namespace winebot::shared

@@ -1,0 +1,48 @@
+#pragma once
+
+// Owning wrappers for the Avahi client library's handles. Each frees its handle exactly once
+// with the library's own function; nothing else in the project calls avahi_*_free.
+
+#include <avahi-client/client.h>
+#include <avahi-client/lookup.h>
+#include <avahi-client/publish.h>
+#include <avahi-common/strlst.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace winebot::shared {
+
+struct AvahiClientDeleter {
+  void operator()(AvahiClient* client) const { avahi_client_free(client); }
+};
+struct AvahiEntryGroupDeleter {
+  void operator()(AvahiEntryGroup* group) const { avahi_entry_group_free(group); }
+};
+struct AvahiServiceBrowserDeleter {
+  void operator()(AvahiServiceBrowser* browser) const { avahi_service_browser_free(browser); }
+};
+struct AvahiServiceResolverDeleter {
+  void operator()(AvahiServiceResolver* resolver) const { avahi_service_resolver_free(resolver); }
+};
+struct AvahiStringListDeleter {
+  void operator()(AvahiStringList* list) const { avahi_string_list_free(list); }
+};
+
+using AvahiClientPtr = std::unique_ptr<AvahiClient, AvahiClientDeleter>;
+using AvahiEntryGroupPtr = std::unique_ptr<AvahiEntryGroup, AvahiEntryGroupDeleter>;
+using AvahiServiceBrowserPtr = std::unique_ptr<AvahiServiceBrowser, AvahiServiceBrowserDeleter>;
+using AvahiServiceResolverPtr = std::unique_ptr<AvahiServiceResolver, AvahiServiceResolverDeleter>;
+using AvahiStringListPtr = std::unique_ptr<AvahiStringList, AvahiStringListDeleter>;
+
+// Builds an Avahi string list holding `strings` in order (Avahi prepends, so this reverses).
+AvahiStringListPtr make_avahi_string_list(const std::vector<std::string>& strings);
+
+// Copies an Avahi string list into strings, in record order. Items may hold any bytes.
+std::vector<std::string> read_avahi_string_list(const AvahiStringList* list);
+
+// The library's text for an Avahi error code, e.g. "Local name collision".
+std::string avahi_error_text(int error);
+
+}  // namespace winebot::shared
