@@ -4,10 +4,12 @@
 
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "node/api/node_routes.hpp"
 #include "node/identity/node_identity.hpp"
@@ -48,6 +50,8 @@ int run(const node::NodeOptions& options) {
   status.started_steady = std::chrono::steady_clock::now();
   status.advertised_name = [&] { return publisher ? publisher->current_name() : options.name; };
   status.advertised = [&] { return publisher && publisher->established(); };
+  bool stopping = false;
+  status.stopping = [&] { return stopping; };
   node::add_node_routes(router, status);
 
   shared::HttpServer server(io, router);
@@ -66,21 +70,39 @@ int run(const node::NodeOptions& options) {
     publisher->start();
   }
 
-  // Shutdown order: stop answering first, then withdraw, so a hub that sees the goodbye and probes
-  // finds the node already silent and marks it gone at once.
+  // A clean stop withdraws the service at once and keeps answering for the grace period, with
+  // `stopping: true` in /state. Hubs probe on the goodbye (which reaches them about a second
+  // later, RFC 6762 section 10.1) or on their own schedule, see the flag and mark the node gone.
+  // A node that dies instead is withdrawn by the daemon, never says so, and is marked offline.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
-    if (error) {
-      return;
-    }
-    shared::log_info("node.stopping",
-                     {shared::field("node", node_id), shared::field("signal", signal_number)});
+  boost::asio::steady_timer grace_timer(io);
+  auto finish = [&] {
     server.stop();
-    if (publisher) {
-      publisher->withdraw();
-    }
     io.stop();
-  });
+  };
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& error, int signal_number) {
+        if (error) {
+          return;
+        }
+        if (stopping) {
+          shared::log_info("node.stop_forced", {shared::field("signal", signal_number)});
+          finish();
+          return;
+        }
+        stopping = true;
+        shared::log_info(
+            "node.stopping",
+            {shared::field("node", node_id), shared::field("signal", signal_number),
+             shared::field("grace_ms", static_cast<long long>(options.stop_grace.count()))});
+        if (publisher) {
+          publisher->withdraw();
+        }
+        grace_timer.expires_after(options.stop_grace);
+        grace_timer.async_wait([&](const boost::system::error_code&) { finish(); });
+        signals.async_wait(on_signal);  // A second signal ends the grace period early.
+      };
+  signals.async_wait(on_signal);
 
   io.run();
   shared::log_info("node.stopped", {shared::field("node", node_id)});

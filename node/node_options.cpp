@@ -46,6 +46,10 @@ shared::OptionParser make_node_option_parser() {
   parser.add({"advertise-port", "PORT", "", "WINEBOT_ADVERTISE_PORT",
               "Port to advertise instead of the listening one, for a container behind a "
               "published port."});
+  parser.add({"stop-grace", "SECONDS", "1.5", "WINEBOT_STOP_GRACE_SECONDS",
+              "After SIGTERM or SIGINT, how long the node keeps answering, with stopping=true in "
+              "/state, after withdrawing its service, so that hubs see a clean stop; 0 to 60. A "
+              "second signal ends it early."});
   parser.add({"log-level", "LEVEL", "info", "WINEBOT_LOG_LEVEL", "debug, info, warn or error."});
   parser.add({"log-format", "FORMAT", "text", "WINEBOT_LOG_FORMAT",
               "text (event key=value) or json (one object per line)."});
@@ -98,6 +102,9 @@ NodeOptions parse_node_options(int argc, const char* const* argv, const shared::
   if (parsed.is_set("advertise-port")) {
     options.advertise_port = static_cast<std::uint16_t>(parsed.integer("advertise-port", 1, 65535));
   }
+
+  options.stop_grace =
+      std::chrono::milliseconds(static_cast<long long>(parsed.number("stop-grace", 0, 60) * 1000));
 
   if (!shared::parse_log_level(parsed.text("log-level"), options.log_level)) {
     throw shared::ConfigError("Configuration validation failed: " + parsed.origin("log-level") +

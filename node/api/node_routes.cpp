@@ -48,10 +48,12 @@ void add_node_routes(shared::Router& router, const NodeStatus& status) {
   });
 
   router.add("GET", "/health", [&status](const shared::HttpRequest&) {
-    return shared::HttpResponse::json(200, json{{"status", "ok"},
-                                                {"node_id", status.node_id},
-                                                {"version", kVersion},
-                                                {"uptime_seconds", uptime_seconds(status)}});
+    const bool stopping = status.stopping();
+    return shared::HttpResponse::json(stopping ? 503 : 200,
+                                      json{{"status", stopping ? "stopping" : "ok"},
+                                           {"node_id", status.node_id},
+                                           {"version", kVersion},
+                                           {"uptime_seconds", uptime_seconds(status)}});
   });
 
   router.add("GET", "/state", [&status](const shared::HttpRequest&) {
@@ -62,7 +64,8 @@ void add_node_routes(shared::Router& router, const NodeStatus& status) {
                                                 {"api_port", status.api_port},
                                                 {"started_at_ms", epoch_ms(status.started_at)},
                                                 {"uptime_seconds", uptime_seconds(status)},
-                                                {"advertised", status.advertised()}});
+                                                {"advertised", status.advertised()},
+                                                {"stopping", status.stopping()}});
   });
 }
 

@@ -19,6 +19,8 @@ struct NodeStatus {
   // The instance name in use, which changes after an mDNS name collision.
   std::function<std::string()> advertised_name;
   std::function<bool()> advertised;
+  // True from the stop signal until exit, while the node drains.
+  std::function<bool()> stopping;
 };
 
 // Version strings of WineBot's HTTP contract, sent in /version and in the X-WineBot-* headers.

@@ -1,0 +1,131 @@
+// winebot-hub: wires discovery, the registry, the poller, the store and the HTTP API together.
+
+#include <csignal>
+#include <iostream>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "hub/api/hub_routes.hpp"
+#include "hub/discovery/avahi_discovery.hpp"
+#include "hub/hub_options.hpp"
+#include "hub/poller/node_poller.hpp"
+#include "hub/registry/node_registry.hpp"
+#include "hub/store/node_store.hpp"
+#include "shared/http/http_server.hpp"
+#include "shared/log/logger.hpp"
+#include "shared/mdns/asio_poll.hpp"
+#include "shared/mdns/service_publisher.hpp"
+#include "winebot/version.hpp"
+
+namespace {
+
+using namespace winebot;
+
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int run(const hub::HubOptions& options) {
+  shared::Logger::configure(options.log_level, options.log_format);
+  boost::asio::io_context io;
+
+  hub::NodeStore store(options.db);
+  hub::NodeRegistry registry(&epoch_ms);
+  for (auto& node : store.load_nodes()) {
+    registry.restore(std::move(node));
+  }
+  store.start();
+
+  registry.set_listener([&store](const hub::NodeRecord& node, bool state_changed) {
+    store.save(node);
+    if (state_changed) {
+      shared::log_info("node.state",
+                       {shared::field("node", node.id), shared::field("name", node.name),
+                        shared::field("state", hub::to_string(node.state)),
+                        shared::field("reason", node.state_reason)});
+    }
+  });
+
+  hub::PollSettings poll_settings;
+  poll_settings.interval = options.poll_interval;
+  hub::NodePoller poller(io, registry, poll_settings);
+  for (const auto* node : registry.nodes()) {
+    if (node->state != hub::NodeState::kGone) {
+      poller.poke(node->id);  // Probe remembered nodes at once; they may have come back.
+    }
+  }
+
+  shared::Router router;
+  hub::add_hub_routes(router, registry, options.web_root);
+  shared::HttpServer server(io, router);
+  const auto port = server.listen(options.listen);
+  shared::log_info("hub.started",
+                   {shared::field("listen", options.listen.host + ":" + std::to_string(port)),
+                    shared::field("db", options.db.string()),
+                    shared::field("nodes", static_cast<long long>(registry.size())),
+                    shared::field("version", kVersion)});
+
+  shared::AsioPoll poll(io);
+  hub::AvahiDiscovery discovery(poll, registry, poller);
+  if (options.discover_avahi) {
+    discovery.start();
+  }
+  std::unique_ptr<shared::ServicePublisher> publisher;
+  if (options.advertise) {
+    publisher = std::make_unique<shared::ServicePublisher>(
+        poll,
+        shared::ServiceAdvertisement{
+            "WineBot hub", {"_winebot-hub._tcp"}, port, {{"txtvers", "1"}, {"version", kVersion}}});
+    publisher->start();
+  }
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
+    if (error) {
+      return;
+    }
+    shared::log_info("hub.stopping", {shared::field("signal", signal_number)});
+    server.stop();
+    poller.stop();
+    discovery.stop();
+    if (publisher) {
+      publisher->withdraw();
+    }
+    io.stop();
+  });
+
+  io.run();
+  store.flush();
+  shared::log_info("hub.stopped", {});
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  hub::HubOptions options;
+  try {
+    options = hub::parse_hub_options(argc, argv, shared::process_environment());
+  } catch (const shared::ConfigError& error) {
+    std::cerr << "winebot-hub: " << error.what() << '\n';
+    return 2;
+  }
+  if (options.help) {
+    std::cout << hub::make_hub_option_parser().help_text();
+    return 0;
+  }
+  if (options.version) {
+    std::cout << "winebot-hub " << kVersion << '\n';
+    return 0;
+  }
+
+  try {
+    return run(options);
+  } catch (const std::exception& error) {
+    shared::log_error("hub.failed", {shared::field("error", error.what())});
+    return 1;
+  }
+}

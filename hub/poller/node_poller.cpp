@@ -1,0 +1,185 @@
+#include "hub/poller/node_poller.hpp"
+
+#include <random>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include "hub/registry/node_registry.hpp"
+#include "shared/http/http_client.hpp"
+#include "shared/log/logger.hpp"
+
+namespace winebot::hub {
+namespace {
+
+namespace asio = boost::asio;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kMaxStateBytes = 256 * 1024;
+
+struct ProbeOutcome {
+  bool ok = false;
+  double latency_ms = 0;
+  nlohmann::json state;
+  std::string error;
+};
+
+}  // namespace
+
+class NodePoller::Impl {
+ public:
+  Impl(asio::io_context& io, NodeRegistry& registry, PollSettings settings)
+      : io_(io), registry_(registry), settings_(settings), random_(std::random_device{}()) {}
+
+  void poke(const std::string& node_id) {
+    if (stopped_) {
+      return;
+    }
+    if (const auto it = tasks_.find(node_id); it != tasks_.end()) {
+      it->second->wake_requested = true;
+      it->second->timer.cancel();
+      return;
+    }
+    auto task = std::make_shared<Task>(io_, settings_);
+    tasks_[node_id] = task;
+    asio::co_spawn(io_, run(node_id, task), [node_id](std::exception_ptr failure) {
+      if (!failure) {
+        return;
+      }
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& error) {
+        shared::log_error("poll.loop_failed",
+                          {shared::field("node", node_id), shared::field("error", error.what())});
+      }
+    });
+  }
+
+  void stop() {
+    stopped_ = true;
+    for (auto& [id, task] : tasks_) {
+      task->stopped = true;
+      task->timer.cancel();
+      task->connection.close();
+    }
+    tasks_.clear();
+  }
+
+  std::size_t active_count() const { return tasks_.size(); }
+
+ private:
+  struct Task {
+    Task(asio::io_context& io, const PollSettings& settings)
+        : timer(io),
+          connection(io.get_executor(),
+                     shared::HttpClientLimits{settings.request_timeout, kMaxStateBytes}) {}
+
+    asio::steady_timer timer;
+    shared::HttpConnection connection;
+    bool wake_requested = false;
+    bool stopped = false;
+  };
+
+  asio::awaitable<ProbeOutcome> probe(const NodeRecord& node, Task& task) {
+    ProbeOutcome outcome;
+    const auto endpoints = node.probe_order();
+    if (endpoints.empty()) {
+      outcome.error = "no known address";
+      co_return outcome;
+    }
+    for (const auto& endpoint : endpoints) {
+      const auto result =
+          co_await task.connection.request(endpoint.address, endpoint.port, "GET", "/state");
+      outcome.latency_ms = result.elapsed_ms;
+      if (!result.ok) {
+        outcome.error =
+            result.error + " at " + endpoint.address + ":" + std::to_string(endpoint.port);
+        continue;
+      }
+      if (result.status != 200) {
+        outcome.error = "GET /state returned HTTP " + std::to_string(result.status);
+        co_return outcome;
+      }
+      auto state = nlohmann::json::parse(result.body, nullptr, false);
+      if (!state.is_object()) {
+        outcome.error = "GET /state returned a body that is not a JSON object";
+        co_return outcome;
+      }
+      outcome.ok = true;
+      outcome.state = std::move(state);
+      co_return outcome;
+    }
+    co_return outcome;
+  }
+
+  std::chrono::milliseconds next_delay(const NodeRecord& node) {
+    auto delay = settings_.interval;
+    if (node.state == NodeState::kOffline) {
+      const int doublings = std::min(node.consecutive_failures, 6);
+      delay = std::min(settings_.interval * (1 << doublings), settings_.max_backoff);
+    }
+    std::uniform_real_distribution<double> factor(1.0 - settings_.jitter, 1.0 + settings_.jitter);
+    return std::chrono::milliseconds(static_cast<long long>(delay.count() * factor(random_)));
+  }
+
+  asio::awaitable<void> run(std::string node_id, std::shared_ptr<Task> task) {
+    while (!task->stopped) {
+      task->wake_requested = false;
+      const NodeRecord* node = registry_.find(node_id);
+      if (node == nullptr) {
+        break;
+      }
+      const auto outcome = co_await probe(*node, *task);
+      if (task->stopped) {
+        break;
+      }
+      if (outcome.ok) {
+        registry_.record_probe_success(node_id, outcome.latency_ms, outcome.state);
+      } else {
+        registry_.record_probe_failure(node_id, outcome.error);
+      }
+
+      node = registry_.find(node_id);
+      if (node == nullptr || node->state == NodeState::kGone) {
+        break;
+      }
+      if (task->wake_requested) {
+        continue;
+      }
+      task->timer.expires_after(next_delay(*node));
+      co_await task->timer.async_wait(kUseTuple);
+    }
+    if (const auto it = tasks_.find(node_id); it != tasks_.end() && it->second == task) {
+      tasks_.erase(it);
+    }
+  }
+
+  asio::io_context& io_;
+  NodeRegistry& registry_;
+  PollSettings settings_;
+  std::mt19937 random_;
+  std::map<std::string, std::shared_ptr<Task>> tasks_;
+  bool stopped_ = false;
+};
+
+NodePoller::NodePoller(asio::io_context& io, NodeRegistry& registry, PollSettings settings)
+    : impl_(std::make_unique<Impl>(io, registry, settings)) {}
+
+NodePoller::~NodePoller() = default;
+
+void NodePoller::poke(const std::string& node_id) {
+  impl_->poke(node_id);
+}
+
+void NodePoller::stop() {
+  impl_->stop();
+}
+
+std::size_t NodePoller::active_count() const {
+  return impl_->active_count();
+}
+
+}  // namespace winebot::hub

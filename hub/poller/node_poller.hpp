@@ -1,0 +1,45 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace winebot::hub {
+
+class NodeRegistry;
+
+struct PollSettings {
+  std::chrono::milliseconds interval{1000};
+  double jitter = 0.1;  // Each wait is the interval times a random factor in [1 - j, 1 + j].
+  std::chrono::milliseconds request_timeout{1000};
+  // Offline nodes are probed less often, doubling up to this; a new sighting probes at once.
+  std::chrono::milliseconds max_backoff{5000};
+};
+
+// Probes every node in the registry with GET /state, one coroutine per node, each with its own
+// keep-alive connection and a deadline on every request, so a slow or garbage-answering node
+// delays only itself. A node's loop ends when the node is gone and restarts on the next `poke`.
+// Threading: belongs to the io_context thread, like the registry it updates.
+class NodePoller {
+ public:
+  NodePoller(boost::asio::io_context& io, NodeRegistry& registry, PollSettings settings);
+  ~NodePoller();
+  NodePoller(const NodePoller&) = delete;
+  NodePoller& operator=(const NodePoller&) = delete;
+
+  // Starts polling `node_id`, or makes a running loop probe now (after a sighting or a goodbye).
+  void poke(const std::string& node_id);
+  void stop();
+  std::size_t active_count() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace winebot::hub

@@ -1,0 +1,214 @@
+#include "hub/store/node_store.hpp"
+
+#include <array>
+
+#include "hub/registry/node_json.hpp"
+#include "shared/log/logger.hpp"
+#include "shared/sqlite/database.hpp"
+
+namespace winebot::hub {
+namespace {
+
+using shared::Database;
+
+// Migration N (1-based) moves the schema from version N-1 to N. Append only; never edit one
+// that has shipped.
+constexpr std::array<const char*, 1> kMigrations = {
+    R"sql(
+    CREATE TABLE nodes (
+      id             TEXT PRIMARY KEY,
+      legacy         INTEGER NOT NULL DEFAULT 0,
+      name           TEXT NOT NULL,
+      addresses      TEXT NOT NULL,   -- JSON array of endpoints, best first
+      port           INTEGER NOT NULL,
+      txt            TEXT NOT NULL,   -- JSON object of the newest TXT record
+      first_seen_ms  INTEGER NOT NULL,
+      last_seen_ms   INTEGER NOT NULL,
+      state          TEXT NOT NULL,
+      state_reason   TEXT NOT NULL,
+      state_since_ms INTEGER NOT NULL
+    );
+    )sql",
+};
+
+void open_for_writing(Database& database) {
+  database.execute("PRAGMA journal_mode=WAL");
+  database.execute("PRAGMA synchronous=NORMAL");
+  database.execute("PRAGMA foreign_keys=ON");
+}
+
+void migrate(Database& database, const std::filesystem::path& path) {
+  const auto version = database.user_version();
+  const auto target = static_cast<std::int64_t>(kMigrations.size());
+  if (version > target) {
+    throw shared::SqliteError("database " + path.string() + " has schema version " +
+                              std::to_string(version) + ", newer than this hub's " +
+                              std::to_string(target) + "; upgrade winebot-hub");
+  }
+  if (version == target) {
+    return;
+  }
+  shared::in_transaction(database, [&] {
+    for (auto index = version; index < target; ++index) {
+      database.execute(kMigrations[static_cast<std::size_t>(index)]);
+    }
+    database.execute("PRAGMA user_version=" + std::to_string(target));
+  });
+  shared::log_info("store.migrated", {shared::field("db", path.string()),
+                                      shared::field("from", static_cast<long long>(version)),
+                                      shared::field("to", static_cast<long long>(target))});
+}
+
+}  // namespace
+
+std::int64_t NodeStore::current_schema_version() {
+  return static_cast<std::int64_t>(kMigrations.size());
+}
+
+NodeStore::NodeStore(std::filesystem::path path) : path_(std::move(path)) {
+  if (path_.has_parent_path()) {
+    std::filesystem::create_directories(path_.parent_path());
+  }
+  Database database(path_);
+  open_for_writing(database);
+  migrate(database, path_);
+}
+
+NodeStore::~NodeStore() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (writer_.joinable()) {
+    writer_.join();
+  }
+}
+
+std::vector<NodeRecord> NodeStore::load_nodes() {
+  Database database(path_, true);
+  auto statement = database.prepare(
+      "SELECT id, legacy, name, addresses, txt, first_seen_ms, last_seen_ms, state, "
+      "state_reason, state_since_ms FROM nodes");
+  std::vector<NodeRecord> nodes;
+  while (statement.step()) {
+    NodeRecord node;
+    node.id = statement.column_text(0);
+    node.legacy = statement.column_int(1) != 0;
+    node.name = statement.column_text(2);
+    node.stored_endpoints =
+        endpoints_from_json(nlohmann::json::parse(statement.column_text(3), nullptr, false));
+    for (auto& endpoint : node.stored_endpoints) {
+      endpoint.source = "stored";
+      endpoint.key = "stored:" + endpoint.address + ":" + std::to_string(endpoint.port);
+    }
+    node.txt = txt_from_json(nlohmann::json::parse(statement.column_text(4), nullptr, false));
+    node.first_seen_ms = statement.column_int(5);
+    node.last_seen_ms = statement.column_int(6);
+    node.state = parse_node_state(statement.column_text(7)).value_or(NodeState::kOffline);
+    node.state_reason = statement.column_text(8);
+    node.state_since_ms = statement.column_int(9);
+    nodes.push_back(std::move(node));
+  }
+  return nodes;
+}
+
+void NodeStore::start() {
+  writer_ = std::thread([this] { run_writer(); });
+}
+
+void NodeStore::save(const NodeRecord& node) {
+  NodeRow row;
+  const auto endpoints = node.probe_order();
+  row.id = node.id;
+  row.legacy = node.legacy;
+  row.name = node.name;
+  row.addresses =
+      endpoints_to_json(endpoints).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  row.port = endpoints.empty() ? 0 : endpoints.front().port;
+  row.txt = txt_to_json(node.txt).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  row.first_seen_ms = node.first_seen_ms;
+  row.last_seen_ms = node.last_seen_ms;
+  row.state = to_string(node.state);
+  row.state_reason = node.state_reason;
+  row.state_since_ms = node.state_since_ms;
+  {
+    const std::lock_guard lock(mutex_);
+    pending_[row.id] = std::move(row);
+    ++queued_generation_;
+  }
+  wake_.notify_one();
+}
+
+void NodeStore::flush() {
+  std::unique_lock lock(mutex_);
+  const auto target = queued_generation_;
+  drained_.wait(lock, [&] { return committed_generation_ >= target || !writer_.joinable(); });
+}
+
+std::uint64_t NodeStore::committed_batches() const {
+  const std::lock_guard lock(mutex_);
+  return committed_batches_;
+}
+
+void NodeStore::run_writer() {
+  Database database(path_);
+  open_for_writing(database);
+  auto upsert = database.prepare(
+      "INSERT INTO nodes (id, legacy, name, addresses, port, txt, first_seen_ms, last_seen_ms, "
+      "state, state_reason, state_since_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+      "ON CONFLICT(id) DO UPDATE SET legacy = ?2, name = ?3, addresses = ?4, port = ?5, txt = ?6, "
+      "first_seen_ms = ?7, last_seen_ms = ?8, state = ?9, state_reason = ?10, "
+      "state_since_ms = ?11");
+
+  for (;;) {
+    std::map<std::string, NodeRow> batch;
+    std::uint64_t generation = 0;
+    bool stopping = false;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      batch.swap(pending_);
+      generation = queued_generation_;
+      stopping = stopping_;
+    }
+
+    if (!batch.empty()) {
+      try {
+        shared::in_transaction(database, [&] {
+          for (const auto& [id, row] : batch) {
+            upsert.bind(1, row.id)
+                .bind(2, static_cast<std::int64_t>(row.legacy))
+                .bind(3, row.name)
+                .bind(4, row.addresses)
+                .bind(5, row.port)
+                .bind(6, row.txt)
+                .bind(7, row.first_seen_ms)
+                .bind(8, row.last_seen_ms)
+                .bind(9, row.state)
+                .bind(10, row.state_reason)
+                .bind(11, row.state_since_ms);
+            upsert.run();
+          }
+        });
+      } catch (const shared::SqliteError& error) {
+        upsert.reset();
+        shared::log_error("store.write_failed",
+                          {shared::field("rows", static_cast<long long>(batch.size())),
+                           shared::field("error", error.what())});
+      }
+    }
+
+    {
+      const std::lock_guard lock(mutex_);
+      committed_generation_ = generation;
+      ++committed_batches_;
+    }
+    drained_.notify_all();
+    if (stopping) {
+      return;
+    }
+  }
+}
+
+}  // namespace winebot::hub
