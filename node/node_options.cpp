@@ -88,6 +88,10 @@ NodeOptions parse_node_options(int argc, const char* const* argv, const shared::
   options.state_dir =
       parsed.is_set("state-dir") ? parsed.text("state-dir") : default_state_dir(env);
   options.name = parsed.is_set("name") ? parsed.text("name") : "WineBot on " + host_name();
+  if (options.name.empty()) {
+    throw shared::ConfigError("Configuration validation failed: " + parsed.origin("name") +
+                              " must not be empty");
+  }
   if (!shared::is_valid_utf8(options.name)) {
     throw shared::ConfigError("Configuration validation failed: " + parsed.origin("name") +
                               " must be valid UTF-8");

@@ -18,7 +18,7 @@ struct NodeOptions {
   std::string name;  // Instance name to advertise; valid UTF-8.
   bool advertise = true;
   std::optional<std::uint16_t> advertise_port;  // When a published container port differs.
-  // How long a stopping node keeps answering after withdrawing its service.
+  // How long a stopping node keeps serving requests after withdrawing its service.
   std::chrono::milliseconds stop_grace{1500};
   shared::LogLevel log_level = shared::LogLevel::kInfo;
   shared::LogFormat log_format = shared::LogFormat::kText;

@@ -12,10 +12,10 @@ namespace {
 using nlohmann::json;
 
 shared::HttpResponse list_nodes(const NodeRegistry& registry, const shared::HttpRequest& request) {
-  std::optional<NodeState> wanted_state;
+  std::optional<NodeState> requested_state;
   if (const auto state = request.query_value("state"); state && !state->empty()) {
-    wanted_state = parse_node_state(*state);
-    if (!wanted_state) {
+    requested_state = parse_node_state(*state);
+    if (!requested_state) {
       return shared::HttpResponse::error(
           400,
           "invalid state '" + *state + "': expected discovered, online, degraded, offline or gone");
@@ -24,7 +24,7 @@ shared::HttpResponse list_nodes(const NodeRegistry& registry, const shared::Http
 
   json nodes = json::array();
   for (const NodeRecord* node : registry.nodes()) {
-    if (wanted_state && node->state != *wanted_state) {
+    if (requested_state && node->state != *requested_state) {
       continue;
     }
     nodes.push_back(node_to_json(*node));

@@ -23,8 +23,11 @@ std::string format_seconds(std::int64_t milliseconds) {
 int endpoint_rank(const NodeEndpoint& endpoint) {
   const bool stored = endpoint.source != "avahi";
   const bool link_local = endpoint.address.rfind("fe80:", 0) == 0;
-  const int family = !endpoint.ipv6 ? 0 : link_local ? 2 : 1;
-  return (stored ? 10 : 0) + family;
+  int family_rank = 0;
+  if (endpoint.ipv6) {
+    family_rank = link_local ? 2 : 1;
+  }
+  return (stored ? 10 : 0) + family_rank;
 }
 
 }  // namespace
@@ -165,7 +168,7 @@ void NodeRegistry::record_probe_success(const std::string& id, double latency_ms
   }
   NodeRecord& node = it->second;
 
-  // A UUID-keyed node answering with another id means the address now belongs to someone else.
+  // A UUID-keyed node whose address returns another id: the address now belongs to another node.
   if (!node.legacy && state.is_object() && state.contains("node_id") &&
       state["node_id"].is_string() && state["node_id"].get<std::string>() != node.id) {
     record_probe_failure(id, "address answers as node " + state["node_id"].get<std::string>());

@@ -15,7 +15,7 @@
 
 namespace winebot::hub {
 
-// Where a node stands, judged by the hub's own probes; an advertisement alone proves nothing.
+// State of a node as the hub's own probes judge it. An advertisement alone proves nothing.
 //   discovered: advertised, not probed yet
 //   online:     answered the last probe in time
 //   degraded:   answered slowly, or missed probes for less than the offline delay
@@ -65,7 +65,7 @@ struct NodeRecord {
   std::deque<StateTransition> history;  // Newest last, at most kMaxHistory entries.
   std::int64_t last_ok_ms = 0;
   int consecutive_failures = 0;
-  bool stop_announced = false;  // The newest successful probe said `stopping: true`.
+  bool stop_announced = false;  // The newest successful probe returned `stopping: true`.
   double last_latency_ms = 0;
   nlohmann::json last_state;  // Body of the newest successful GET /state.
 
@@ -80,9 +80,9 @@ struct RegistrySettings {
   double slow_answer_ms = 1000;          // A slower successful probe marks the node degraded.
 };
 
-// In-memory table of every node the hub knows, one entry per node id however many sightings
-// (interfaces, IPv4 and IPv6) report it. Holds the state machine; the poller feeds it probe
-// results and discovery feeds it sightings. Time comes from an injected clock (epoch ms) so that
+// In-memory table of every node the hub has seen, one entry per node id however many sightings
+// (interfaces, IPv4 and IPv6) report it. It holds the state machine: the poller feeds it probe
+// results and discovery feeds it sightings. Time comes from an injected clock (epoch ms), so
 // tests control it. Threading: belongs to the hub's io_context thread.
 class NodeRegistry {
  public:
@@ -90,7 +90,8 @@ class NodeRegistry {
   // Withdrawn addresses kept per node, so a crashed node is still probed where it last was.
   static constexpr std::size_t kMaxRememberedEndpoints = 8;
 
-  // Called after every change to a node; `state_changed` tells transitions from refreshes.
+  // Called after every change to a node. `state_changed` is true for a state transition and false
+  // for a refresh of the same state.
   using Listener = std::function<void(const NodeRecord& node, bool state_changed)>;
 
   explicit NodeRegistry(std::function<std::int64_t()> now_ms, RegistrySettings settings = {});

@@ -32,8 +32,11 @@ std::optional<HostPort> parse_host_port(const std::string& text) {
     }
   }
 
-  const auto port = parse_integer(port_text);
-  if (!port || *port < 0 || *port > 65535 || port_text.find_first_of("+- ") != std::string::npos) {
+  // Digits only: parse_integer alone would also accept a sign and surrounding blanks.
+  const bool all_digits =
+      !port_text.empty() && port_text.find_first_not_of("0123456789") == std::string::npos;
+  const auto port = all_digits ? parse_integer(port_text) : std::nullopt;
+  if (!port || *port > 65535) {
     return std::nullopt;
   }
   if (host.empty()) {

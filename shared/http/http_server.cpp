@@ -59,8 +59,8 @@ BeastResponse to_beast(const HttpResponse& source, unsigned version, bool keep_a
   return response;
 }
 
-// Maps a failed request read to the answer the client gets, or nullopt when the connection is
-// simply gone and nothing can be sent.
+// Maps a failed request read to the response the client gets, or nullopt when the connection is
+// gone and nothing can be sent.
 std::optional<HttpResponse> read_error_response(const error_code& error,
                                                 const HttpServerLimits& limits) {
   if (error == http::error::body_limit) {
@@ -126,6 +126,7 @@ class HttpServer::Impl {
   }
 
   std::size_t connection_count() const { return connections_.size(); }
+  std::uint64_t accepted_count() const { return next_connection_id_ - 1; }
 
  private:
   static void log_exception(const char* event, const std::exception_ptr& failure) {
@@ -136,6 +137,8 @@ class HttpServer::Impl {
       std::rethrow_exception(failure);
     } catch (const std::exception& error) {
       log_error(event, {field("error", error.what())});
+    } catch (...) {
+      log_error(event, {field("error", "non-standard exception")});
     }
   }
 
@@ -269,6 +272,10 @@ void HttpServer::stop() {
 
 std::size_t HttpServer::connection_count() const {
   return impl_->connection_count();
+}
+
+std::uint64_t HttpServer::accepted_count() const {
+  return impl_->accepted_count();
 }
 
 }  // namespace winebot::shared

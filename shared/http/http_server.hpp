@@ -28,8 +28,8 @@ struct HttpServerLimits {
 
 // HTTP/1.1 server on Beast coroutines. Each connection is one coroutine on the given
 // `io_context`, which must run on one thread: the server and its router are not thread-safe.
-// Malformed requests get a 400, oversized ones 413 or 431, all with a JSON `detail`, and the
-// connection is closed; nothing a client sends ends the process.
+// Malformed requests get a 400 and oversized ones a 413 or 431, all with a JSON `detail`, and the
+// connection is closed. Nothing a client sends ends the process.
 class HttpServer {
  public:
   HttpServer(boost::asio::io_context& io, const Router& router, HttpServerLimits limits = {});
@@ -42,7 +42,11 @@ class HttpServer {
   std::uint16_t listen(const HostPort& address);
   // Closes the listening socket and every open connection.
   void stop();
+  // Connections open now.
   std::size_t connection_count() const;
+  // Connections accepted since construction, closed ones included, those rejected over
+  // max_connections excluded.
+  std::uint64_t accepted_count() const;
 
  private:
   class Impl;

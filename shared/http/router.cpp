@@ -101,6 +101,10 @@ HttpResponse Router::dispatch(HttpRequest& request) const {
     log_error("http.handler_failed", {field("method", request.method), field("path", request.path),
                                       field("error", error.what())});
     response = HttpResponse::error(500, "Internal Server Error");
+  } catch (...) {
+    log_error("http.handler_failed", {field("method", request.method), field("path", request.path),
+                                      field("error", "non-standard exception")});
+    response = HttpResponse::error(500, "Internal Server Error");
   }
   if (response_decorator_) {
     response_decorator_(request, response);

@@ -51,18 +51,22 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
   std::filesystem::create_directories(folder);
   const auto temporary = folder / ("." + path.filename().string() + ".tmp");
 
-  {
-    UniqueFd file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!file) {
-      throw_errno("failed to create", temporary);
-    }
+  UniqueFd file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!file) {
+    throw_errno("failed to create", temporary);
+  }
+  try {
     write_all(file.get(), content, temporary);
     if (::fsync(file.get()) != 0) {
       throw_errno("failed to fsync", temporary);
     }
-  }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    throw_errno("failed to rename over", path);
+    file.reset();
+    if (::rename(temporary.c_str(), path.c_str()) != 0) {
+      throw_errno("failed to rename over", path);
+    }
+  } catch (...) {
+    ::unlink(temporary.c_str());  // A failed write must not leave a stray file beside `path`.
+    throw;
   }
   UniqueFd directory(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (directory) {
