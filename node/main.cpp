@@ -14,6 +14,7 @@
 #include "node/api/node_routes.hpp"
 #include "node/identity/node_identity.hpp"
 #include "node/node_options.hpp"
+#include "node/session/active_session.hpp"
 #include "shared/http/http_server.hpp"
 #include "shared/log/logger.hpp"
 #include "shared/mdns/asio_poll.hpp"
@@ -52,6 +53,12 @@ int run(const node::NodeOptions& options) {
   status.advertised = [&] { return publisher && publisher->established(); };
   bool stopping = false;
   status.stopping = [&] { return stopping; };
+  node::ActiveSession session(options.session_dir);
+  status.state_extensions.push_back([&session](nlohmann::json& state) {
+    const auto folder = session.current();
+    state["session_id"] = folder ? nlohmann::json(*session.current_id()) : nlohmann::json(nullptr);
+    state["session_dir"] = folder ? nlohmann::json(folder->string()) : nlohmann::json(nullptr);
+  });
   node::add_node_routes(router, status);
 
   shared::HttpServer server(io, router);

@@ -39,6 +39,11 @@ shared::OptionParser make_node_option_parser() {
   parser.add({"state-dir", "DIR", "", "WINEBOT_STATE_DIR",
               "Folder for the node's own state, such as its id. Default: /var/lib/winebot-node "
               "for root, else $XDG_STATE_HOME/winebot-node or ~/.local/state/winebot-node."});
+  parser.add({"session-dir", "DIR", "", "WINEBOT_SESSION_DIR",
+              "Session folder whose logs to serve while the recorder has not started one. "
+              "Default: the folder named in /tmp/winebot_current_session."});
+  parser.add({"session-root", "DIR", "/artifacts/sessions", "WINEBOT_SESSION_ROOT",
+              "Folder under which the recorder creates session folders."});
   parser.add({"name", "NAME", "", "WINEBOT_NODE_NAME",
               "mDNS instance name, UTF-8, cut to 63 bytes. Default: \"WineBot on HOSTNAME\"."});
   parser.add({"advertise", "on|off", "on", "WINEBOT_ADVERTISE",
@@ -87,6 +92,10 @@ NodeOptions parse_node_options(int argc, const char* const* argv, const shared::
 
   options.state_dir =
       parsed.is_set("state-dir") ? parsed.text("state-dir") : default_state_dir(env);
+  if (parsed.is_set("session-dir")) {
+    options.session_dir = parsed.text("session-dir");
+  }
+  options.session_root = parsed.text("session-root");
   options.name = parsed.is_set("name") ? parsed.text("name") : "WineBot on " + host_name();
   if (options.name.empty()) {
     throw shared::ConfigError("Configuration validation failed: " + parsed.origin("name") +

@@ -16,6 +16,10 @@ struct NodeOptions {
   shared::HostPort listen;
   std::filesystem::path state_dir;
   std::string name;  // Instance name to advertise; valid UTF-8.
+  // Session folder to serve when the recorder has none; unset means WineBot's pointer file.
+  std::optional<std::filesystem::path> session_dir;
+  // Where the recorder creates session folders.
+  std::filesystem::path session_root;
   bool advertise = true;
   std::optional<std::uint16_t> advertise_port;  // When a published container port differs.
   // How long a stopping node keeps serving requests after withdrawing its service.

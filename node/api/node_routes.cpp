@@ -57,15 +57,19 @@ void add_node_routes(shared::Router& router, const NodeStatus& status) {
   });
 
   router.add("GET", "/state", [&status](const shared::HttpRequest&) {
-    return shared::HttpResponse::json(200, json{{"node_id", status.node_id},
-                                                {"name", status.advertised_name()},
-                                                {"version", kVersion},
-                                                {"hostname", status.hostname},
-                                                {"api_port", status.api_port},
-                                                {"started_at_ms", epoch_ms(status.started_at)},
-                                                {"uptime_seconds", uptime_seconds(status)},
-                                                {"advertised", status.advertised()},
-                                                {"stopping", status.stopping()}});
+    json state{{"node_id", status.node_id},
+               {"name", status.advertised_name()},
+               {"version", kVersion},
+               {"hostname", status.hostname},
+               {"api_port", status.api_port},
+               {"started_at_ms", epoch_ms(status.started_at)},
+               {"uptime_seconds", uptime_seconds(status)},
+               {"advertised", status.advertised()},
+               {"stopping", status.stopping()}};
+    for (const auto& extend : status.state_extensions) {
+      extend(state);
+    }
+    return shared::HttpResponse::json(200, state);
   });
 }
 

@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "shared/http/router.hpp"
 
@@ -21,6 +24,9 @@ struct NodeStatus {
   std::function<bool()> advertised;
   // True from the stop signal until exit, while the node drains.
   std::function<bool()> stopping;
+  // Components that add their own fields to GET /state (session, recorder, logs, ...), called in
+  // order on every request.
+  std::vector<std::function<void(nlohmann::json& state)>> state_extensions;
 };
 
 // Version strings of WineBot's HTTP contract, sent in /version and in the X-WineBot-* headers.
