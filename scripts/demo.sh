@@ -14,7 +14,7 @@ first_node_port=${FIRST_NODE_PORT:-8001}
 node_count=3
 
 bash "$repo/scripts/setup.sh"
-bash "$repo/scripts/build.sh"
+bash "$repo/scripts/build.sh" winebot-hub winebot-node
 mkdir -p "$demo_dir"
 
 pids=()

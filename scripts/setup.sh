@@ -12,6 +12,10 @@ readonly DEBIAN_PACKAGES=(
   dbus avahi-daemon avahi-utils sqlite3 curl procps util-linux
   # Browser check of the dashboard
   chromium
+  # Recorder: FFmpeg's libraries, the ffmpeg/ffprobe tools that check recordings, and a real X
+  # server with input and drawing tools for the recorder tests and benchmark
+  libavdevice-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
+  xvfb xdotool x11-apps x11-xserver-utils
 )
 
 missing=()
