@@ -20,6 +20,9 @@ std::optional<HostPort> parse_host_port(const std::string& text) {
     }
     host = text.substr(1, close - 1);
     port_text = text.substr(close + 2);
+    if (host.empty()) {
+      return std::nullopt;  // "[]:80" names no address.
+    }
   } else {
     const auto colon = text.rfind(':');
     if (colon == std::string::npos) {

@@ -19,6 +19,15 @@ using boost::system::error_code;
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
+// The Host header for an IP literal: IPv6 in brackets, without its "%scope" (RFC 7230 section
+// 5.4 and RFC 6874), and always with the port.
+std::string host_header(const std::string& address, std::uint16_t port) {
+  if (address.find(':') == std::string::npos) {
+    return address + ":" + std::to_string(port);
+  }
+  return "[" + address.substr(0, address.find('%')) + "]:" + std::to_string(port);
+}
+
 std::string describe(const error_code& error) {
   if (error == beast::error::timeout) {
     return "timed out";
@@ -37,6 +46,8 @@ class HttpConnection::Impl {
                                             std::string method, std::string target,
                                             std::string body) {
     const auto started = std::chrono::steady_clock::now();
+    // One deadline for every step, the retry included, so that limits_.timeout bounds the call.
+    deadline_ = started + limits_.timeout;
     HttpClientResult result;
 
     const bool reused = connected_ && address == address_ && port == port_;
@@ -51,8 +62,10 @@ class HttpConnection::Impl {
     }
 
     auto error = co_await exchange(method, target, body, result);
-    if (error && reused && error != beast::error::timeout) {
-      // The server may have closed an idle keep-alive connection: try once on a fresh one.
+    const bool idempotent = method == "GET" || method == "HEAD";
+    if (error && reused && idempotent && error != beast::error::timeout) {
+      // The server may have closed an idle keep-alive connection, so try once on a fresh one.
+      // Only safe methods are retried: a POST may have taken effect before the response was lost.
       close();
       error = co_await connect(address, port);
       if (!error) {
@@ -88,7 +101,7 @@ class HttpConnection::Impl {
     if (error) {
       co_return error;
     }
-    stream_.expires_after(limits_.timeout);
+    stream_.expires_at(deadline_);
     auto [connect_error] = co_await stream_.async_connect(tcp::endpoint(ip, port), kUseTuple);
     if (!connect_error) {
       connected_ = true;
@@ -101,7 +114,7 @@ class HttpConnection::Impl {
   asio::awaitable<error_code> exchange(const std::string& method, const std::string& target,
                                        const std::string& body, HttpClientResult& result) {
     http::request<http::string_body> message{http::string_to_verb(method), target, 11};
-    message.set(http::field::host, address_);
+    message.set(http::field::host, host_header(address_, port_));
     message.set(http::field::user_agent, std::string("winebot-hub/") + kVersion);
     message.keep_alive(true);
     if (!body.empty()) {
@@ -110,7 +123,7 @@ class HttpConnection::Impl {
     }
     message.prepare_payload();
 
-    stream_.expires_after(limits_.timeout);
+    stream_.expires_at(deadline_);
     auto [write_error, written] = co_await http::async_write(stream_, message, kUseTuple);
     if (write_error) {
       co_return write_error;
@@ -135,6 +148,7 @@ class HttpConnection::Impl {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   HttpClientLimits limits_;
+  std::chrono::steady_clock::time_point deadline_;
   bool connected_ = false;
   std::string address_;
   std::uint16_t port_ = 0;

@@ -24,8 +24,8 @@ struct HttpClientLimits {
 };
 
 // One keep-alive HTTP/1.1 connection to one host and port, used by one coroutine at a time.
-// It reconnects when the server closed the connection, and retries a request once when a reused
-// connection turns out to be stale. Threading: belongs to its executor.
+// It reconnects when the server closed the connection, and retries a GET or HEAD once when a
+// reused connection turns out to be stale. Threading: belongs to its executor.
 class HttpConnection {
  public:
   HttpConnection(boost::asio::any_io_executor executor, HttpClientLimits limits = {});

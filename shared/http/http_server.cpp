@@ -71,6 +71,9 @@ std::optional<HttpResponse> read_error_response(const error_code& error,
     return HttpResponse::error(
         431, "request headers exceed " + std::to_string(limits.max_header_bytes) + " bytes");
   }
+  // NOTE: this 408 never reaches the client, because beast::tcp_stream closes the socket when its
+  // deadline passes and the write then fails. Sending it needs a deadline that cancels the read
+  // without closing, such as a separate steady_timer.
   if (error == beast::error::timeout) {
     return HttpResponse::error(408, "request not received within the read deadline");
   }

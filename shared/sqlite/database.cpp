@@ -20,7 +20,7 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db), statement_(nu
       SQLITE_OK) {
     fail(db, "failed to prepare '" + std::string(sql) + "'");
   }
-  // SQLite returns no statement, and no error, for text holding only blanks or comments.
+  // SQLite returns no statement, and no error, for text containing only whitespace or comments.
   if (statement_ == nullptr) {
     throw SqliteError("failed to prepare '" + std::string(sql) + "': no SQL statement in it");
   }
