@@ -3,16 +3,22 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <functional>
+#include <random>
 #include <iostream>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "node/api/api_auth.hpp"
 #include "node/api/node_routes.hpp"
 #include "node/identity/node_identity.hpp"
+#include "node/logs/event_log_routes.hpp"
+#include "node/logs/stream_stats.hpp"
+#include "node/telemetry/telemetry_emitter.hpp"
 #include "node/node_options.hpp"
 #include "node/session/active_session.hpp"
 #include "shared/http/http_server.hpp"
@@ -59,7 +65,33 @@ int run(const node::NodeOptions& options) {
     state["session_id"] = folder ? nlohmann::json(*session.current_id()) : nlohmann::json(nullptr);
     state["session_dir"] = folder ? nlohmann::json(folder->string()) : nlohmann::json(nullptr);
   });
+  node::add_event_log_routes(router, session,
+                             node::LogQuerySettings{options.max_events_query, options.session_root});
+  node::TelemetryEmitter telemetry(
+      options.telemetry, [] { return std::chrono::system_clock::now(); },
+      [random = std::mt19937_64(std::random_device{}())]() mutable {
+        return std::uniform_real_distribution<double>(0.0, 1.0)(random);
+      });
+  node::StreamStats lifecycle_stats;
+  node::StreamStats input_stats;
+  node::StreamStats perf_stats;
+  status.state_extensions.push_back([&](nlohmann::json& state) {
+    const auto folder = session.current();
+    if (!folder) {
+      state["streams"] = nlohmann::json::object();
+      return;
+    }
+    const auto logs = *folder / "logs";
+    state["streams"] = {{"lifecycle", lifecycle_stats.refresh(logs / "lifecycle.jsonl")},
+                        {"input", input_stats.refresh(logs / "input_events.jsonl")},
+                        {"perf", perf_stats.refresh(logs / "perf_metrics.jsonl")}};
+  });
   node::add_node_routes(router, status);
+  const char* startup_token = std::getenv("API_TOKEN");
+  router.set_request_filter(node::make_api_key_filter(
+      router, node::environment_token(startup_token == nullptr
+                                          ? std::nullopt
+                                          : std::optional<std::string>(startup_token))));
 
   shared::HttpServer server(io, router);
   status.api_port = server.listen(options.listen);

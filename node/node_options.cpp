@@ -119,6 +119,18 @@ NodeOptions parse_node_options(int argc, const char* const* argv, const shared::
   options.stop_grace =
       std::chrono::milliseconds(static_cast<long long>(parsed.number("stop-grace", 0, 60) * 1000));
 
+  options.telemetry = read_telemetry_settings(env);
+  if (const auto max_events = env("WINEBOT_MAX_EVENTS_QUERY"); max_events && !max_events->empty()) {
+    const auto value = shared::parse_integer(*max_events);
+    if (!value || *value < 1) {
+      throw shared::ConfigError(
+          "Configuration validation failed: WINEBOT_MAX_EVENTS_QUERY must be an integer of at "
+          "least 1 (got '" +
+          *max_events + "')");
+    }
+    options.max_events_query = static_cast<std::size_t>(*value);
+  }
+
   if (!shared::parse_log_level(parsed.text("log-level"), options.log_level)) {
     throw shared::ConfigError("Configuration validation failed: " + parsed.origin("log-level") +
                               " must be debug, info, warn or error (got '" +

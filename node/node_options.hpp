@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "node/telemetry/telemetry_settings.hpp"
 #include "shared/config/host_port.hpp"
 #include "shared/config/option_parser.hpp"
 #include "shared/log/logger.hpp"
@@ -24,6 +25,8 @@ struct NodeOptions {
   std::optional<std::uint16_t> advertise_port;  // When a published container port differs.
   // How long a stopping node keeps serving requests after withdrawing its service.
   std::chrono::milliseconds stop_grace{1500};
+  TelemetrySettings telemetry;
+  std::size_t max_events_query = 2000;  // WINEBOT_MAX_EVENTS_QUERY: largest `limit` allowed.
   shared::LogLevel log_level = shared::LogLevel::kInfo;
   shared::LogFormat log_format = shared::LogFormat::kText;
   bool help = false;

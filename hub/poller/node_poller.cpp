@@ -25,6 +25,7 @@ struct ProbeOutcome {
   double latency_ms = 0;
   nlohmann::json state;
   std::string error;
+  std::string note;  // Reason to show instead of the default when the probe succeeded.
 };
 
 }  // namespace
@@ -99,6 +100,13 @@ class NodePoller::Impl {
             result.error + " at " + endpoint.address + ":" + std::to_string(endpoint.port);
         continue;
       }
+      if (result.status == 401 || result.status == 403) {
+        // The node is alive but protects /state with a token this hub does not hold.
+        outcome.ok = true;
+        outcome.state = nlohmann::json::object();
+        outcome.note = "answering, but GET /state requires an API token the hub does not hold";
+        co_return outcome;
+      }
       if (result.status != 200) {
         outcome.error = "GET /state returned HTTP " + std::to_string(result.status);
         co_return outcome;
@@ -137,7 +145,7 @@ class NodePoller::Impl {
         break;
       }
       if (outcome.ok) {
-        registry_.record_probe_success(node_id, outcome.latency_ms, outcome.state);
+        registry_.record_probe_success(node_id, outcome.latency_ms, outcome.state, outcome.note);
       } else {
         registry_.record_probe_failure(node_id, outcome.error);
       }

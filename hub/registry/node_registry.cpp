@@ -161,7 +161,7 @@ std::optional<std::string> NodeRegistry::remove_sighting(const std::string& key)
 }
 
 void NodeRegistry::record_probe_success(const std::string& id, double latency_ms,
-                                        nlohmann::json state) {
+                                        nlohmann::json state, const std::string& note) {
   const auto it = nodes_.find(id);
   if (it == nodes_.end()) {
     return;
@@ -192,6 +192,8 @@ void NodeRegistry::record_probe_success(const std::string& id, double latency_ms
         transition(node, NodeState::kGone, "stopped cleanly: the node announced its shutdown");
   } else if (latency_ms > settings_.slow_answer_ms) {
     changed = transition(node, NodeState::kDegraded, "slow answer: " + format_ms(latency_ms));
+  } else if (!note.empty()) {
+    changed = transition(node, NodeState::kOnline, note);
   } else if (node.advertised()) {
     changed = transition(node, NodeState::kOnline, "answering");
   } else {

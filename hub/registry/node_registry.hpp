@@ -103,7 +103,9 @@ class NodeRegistry {
   // Forgets a sighting; returns the id of its node when it was known.
   std::optional<std::string> remove_sighting(const std::string& key);
 
-  void record_probe_success(const std::string& id, double latency_ms, nlohmann::json state);
+  // Records a successful probe; `note`, when set, replaces the default "answering" reason.
+  void record_probe_success(const std::string& id, double latency_ms, nlohmann::json state,
+                            const std::string& note = {});
   void record_probe_failure(const std::string& id, const std::string& error);
 
   // Puts back a node loaded from the store at start-up, without notifying the listener.

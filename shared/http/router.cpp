@@ -63,6 +63,17 @@ void Router::set_response_decorator(ResponseDecorator decorator) {
   response_decorator_ = std::move(decorator);
 }
 
+bool Router::has_route(const std::string& path) const {
+  const auto segments = split_path(path);
+  std::map<std::string, std::string> params;
+  for (const auto& route : routes_) {
+    if (match(route.segments, segments, params)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 HttpResponse Router::route(HttpRequest& request) const {
   const auto segments = split_path(request.path);
   std::string allowed;

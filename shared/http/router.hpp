@@ -27,6 +27,9 @@ class Router {
   void set_request_filter(RequestFilter filter);
   void set_response_decorator(ResponseDecorator decorator);
 
+  // True when some route's pattern matches `path`, whatever its method.
+  bool has_route(const std::string& path) const;
+
   // Routes `request` (whose `path_params` it fills) and returns the response to send.
   HttpResponse dispatch(HttpRequest& request) const;
 

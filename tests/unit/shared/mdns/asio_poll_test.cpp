@@ -58,6 +58,8 @@ bool read_one_byte(int fd) {
 // Records what Avahi's watch callback receives. `on_fire`, when set, runs inside the callback,
 // where a real Avahi client would read, update or free the watch.
 struct WatchProbe {
+  explicit WatchProbe(const AvahiPoll* poll_api) : api(poll_api) {}
+
   const AvahiPoll* api = nullptr;
   int calls = 0;
   int fd = -1;
@@ -82,6 +84,8 @@ struct WatchProbe {
 };
 
 struct TimeoutProbe {
+  explicit TimeoutProbe(const AvahiPoll* poll_api) : api(poll_api) {}
+
   const AvahiPoll* api = nullptr;
   int calls = 0;
   timeval fired_at{};
