@@ -6,6 +6,7 @@ set -euo pipefail
 readonly DEBIAN_PACKAGES=(
   # Build
   build-essential cmake ninja-build ccache pkg-config git clang-format python3
+  clang libclang-rt-14-dev
   libboost1.81-dev nlohmann-json3-dev catch2 libsqlite3-dev libssl-dev
   libavahi-client-dev libavahi-common-dev
   # Runtime daemons and tools used by the demo and the integration tests
