@@ -123,6 +123,34 @@ def main():
             return None
         check("avahi-browse sees both nodes' TXT", txt_visible_to_avahi_browse)
 
+        def collisions_and_long_names():
+            clash_dir = os.path.join(fleet.work_dir, "node-clash")
+            long_dir = os.path.join(fleet.work_dir, "node-long")
+            long_name = "\u00fc" * 40  # 80 bytes of UTF-8, over the 63-byte DNS label limit.
+            binary = os.path.join(fleet.build_dir, "node", "winebot-node")
+            fleet.start("clash", [binary, "--listen", f"127.0.0.1:{free_port()}", "--state-dir",
+                                  clash_dir, "--name", "it-node-b"])
+            fleet.start("long-name", [binary, "--listen", f"127.0.0.1:{free_port()}",
+                                      "--state-dir", long_dir, "--name", long_name])
+            wait_for("id files", lambda: os.path.exists(os.path.join(clash_dir, "node_id")) and
+                     os.path.exists(os.path.join(long_dir, "node_id")), 10)
+            clash_id = read_node_id(clash_dir)
+            long_id = read_node_id(long_dir)
+            wait_for("both extra nodes online", lambda: node_state(clash_id) == "online" and
+                     node_state(long_id) == "online", 15)
+            clash_name = hub_node(clash_id)["name"]
+            if clash_name != "it-node-b #2":
+                raise CheckFailed(f"colliding node is named {clash_name!r}")
+            published = hub_node(long_id)["name"]
+            if published != "\u00fc" * 31 or len(published.encode()) != 62:
+                raise CheckFailed(f"long name published as {published!r}")
+            for name in ("clash", "long-name"):
+                fleet.signal(name, signal.SIGINT)
+                fleet.signal(name, signal.SIGINT)
+                fleet.wait_exit(name)
+            return f"renamed to {clash_name!r}; long name cut to {len(published.encode())} bytes"
+        check("name collision renames and long names are cut", collisions_and_long_names)
+
         def clean_stop_marks_gone():
             fleet.signal("it-node-a", signal.SIGTERM)
             _, waited = wait_for("node A gone", lambda: node_state(id_a) == "gone", 10, 0.05)
