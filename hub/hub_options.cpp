@@ -20,6 +20,9 @@ shared::OptionParser make_hub_option_parser() {
               "Whether to publish the hub itself as _winebot-hub._tcp."});
   parser.add({"poll-interval", "SECONDS", "1", "WINEBOT_HUB_POLL_INTERVAL",
               "Time between two probes of one node's GET /state, from 0.1 to 3600."});
+  parser.add({"events-interval", "SECONDS", "5", "WINEBOT_HUB_EVENTS_INTERVAL",
+              "Time between two reads of one node's event logs, from 0.1 to 3600; 0 turns event "
+              "ingest off."});
   parser.add({"log-level", "LEVEL", "info", "WINEBOT_LOG_LEVEL", "debug, info, warn or error."});
   parser.add({"log-format", "FORMAT", "text", "WINEBOT_LOG_FORMAT",
               "text (event key=value) or json (one object per line)."});
@@ -64,6 +67,15 @@ HubOptions parse_hub_options(int argc, const char* const* argv, const shared::En
   }
   options.advertise = advertise == "on";
 
+  const double events_seconds = parsed.number("events-interval", 0, 3600);
+  if (events_seconds > 0 && events_seconds < 0.1) {
+    throw shared::ConfigError("Configuration validation failed: " +
+                              parsed.origin("events-interval") +
+                              " must be 0 or from 0.1 to 3600 (got '" +
+                              parsed.text("events-interval") + "')");
+  }
+  options.events_interval =
+      std::chrono::milliseconds(static_cast<long long>(events_seconds * 1000));
   const double interval_seconds = parsed.number("poll-interval", 0.1, 3600);
   options.poll_interval =
       std::chrono::milliseconds(static_cast<long long>(interval_seconds * 1000));

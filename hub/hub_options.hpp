@@ -16,6 +16,7 @@ struct HubOptions {
   bool discover_avahi = true;
   bool advertise = true;
   std::chrono::milliseconds poll_interval{1000};
+  std::chrono::milliseconds events_interval{5000};
   shared::LogLevel log_level = shared::LogLevel::kInfo;
   shared::LogFormat log_format = shared::LogFormat::kText;
   bool help = false;

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "hub/api/event_routes.hpp"
 #include "hub/api/hub_routes.hpp"
 #include "hub/discovery/avahi_discovery.hpp"
 #include "hub/hub_options.hpp"
@@ -51,7 +52,8 @@ int run(const hub::HubOptions& options) {
 
   hub::PollSettings poll_settings;
   poll_settings.interval = options.poll_interval;
-  hub::NodePoller poller(io, registry, poll_settings);
+  poll_settings.events_interval = options.events_interval;
+  hub::NodePoller poller(io, registry, poll_settings, &store, store.load_cursors());
   for (const auto* node : registry.nodes()) {
     if (node->state != hub::NodeState::kGone) {
       poller.poke(node->id);  // Probe remembered nodes at once; they may have come back.
@@ -59,6 +61,7 @@ int run(const hub::HubOptions& options) {
   }
 
   shared::Router router;
+  hub::add_event_routes(router, registry, options.db);
   hub::add_hub_routes(router, registry, options.web_root);
   shared::HttpServer server(io, router);
   const auto port = server.listen(options.listen);

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hub/registry/node_registry.hpp"
+#include "hub/store/node_store.hpp"
 #include "shared/http/http_client.hpp"
 #include "shared/log/logger.hpp"
 
@@ -25,15 +26,29 @@ struct ProbeOutcome {
   double latency_ms = 0;
   nlohmann::json state;
   std::string error;
-  std::string note;  // Reason to show instead of the default when the probe succeeded.
+  std::string note;       // Reason to show instead of the default when the probe succeeded.
+  NodeEndpoint endpoint;  // The endpoint that answered.
+};
+
+// Event streams read after their cursors: stream name and node path.
+constexpr std::pair<const char*, const char*> kEventStreams[] = {
+    {"lifecycle", "/lifecycle/events"},
+    {"input", "/input/events"},
+    {"telemetry", "/telemetry/events"},
 };
 
 }  // namespace
 
 class NodePoller::Impl {
  public:
-  Impl(asio::io_context& io, NodeRegistry& registry, PollSettings settings)
-      : io_(io), registry_(registry), settings_(settings), random_(std::random_device{}()) {}
+  Impl(asio::io_context& io, NodeRegistry& registry, PollSettings settings, NodeStore* store,
+       std::map<std::string, std::map<std::string, std::string>> cursors)
+      : io_(io),
+        registry_(registry),
+        settings_(settings),
+        store_(store),
+        cursors_(std::move(cursors)),
+        random_(std::random_device{}()) {}
 
   void poke(const std::string& node_id) {
     if (stopped_) {
@@ -82,6 +97,7 @@ class NodePoller::Impl {
     shared::HttpConnection connection;
     bool wake_requested = false;
     bool stopped = false;
+    std::chrono::steady_clock::time_point next_ingest{};
   };
 
   asio::awaitable<ProbeOutcome> probe(const NodeRecord& node, Task& task) {
@@ -118,9 +134,71 @@ class NodePoller::Impl {
       }
       outcome.ok = true;
       outcome.state = std::move(state);
+      outcome.endpoint = endpoint;
       co_return outcome;
     }
     co_return outcome;
+  }
+
+  // Reads one stream after its cursor, page by page, and queues each page in the store.
+  asio::awaitable<void> ingest_stream(const std::string& node_id, const NodeEndpoint& endpoint,
+                                      const char* stream, const char* path, Task& task) {
+    auto& cursor = cursors_[node_id][stream];
+    if (auto rewind = store_->take_rewind(node_id, stream)) {
+      cursor = *rewind;
+    }
+    for (std::size_t page = 0; page < settings_.max_pages_per_read; ++page) {
+      const std::string target = std::string(path) + "?after=" + cursor +
+                                 "&limit=" + std::to_string(settings_.events_per_request);
+      const auto result =
+          co_await task.connection.request(endpoint.address, endpoint.port, "GET", target);
+      if (!result.ok || result.status != 200) {
+        co_return;  // Probing reports the node's health; ingest just tries again later.
+      }
+      const auto body = nlohmann::json::parse(result.body, nullptr, false);
+      if (!body.is_object() || !body["events"].is_array() || !body["positions"].is_array() ||
+          !body["next"].is_string() || body["events"].size() != body["positions"].size()) {
+        shared::log_warn("ingest.bad_response",
+                         {shared::field("node", node_id), shared::field("stream", stream)});
+        co_return;
+      }
+
+      IngestBatch batch;
+      batch.node_id = node_id;
+      batch.stream = stream;
+      batch.next_cursor = body["next"].get<std::string>();
+      for (std::size_t index = 0; index < body["events"].size(); ++index) {
+        const auto& event = body["events"][index];
+        batch.positions.push_back(body["positions"][index].get<std::string>());
+        batch.bodies.push_back(
+            event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        const auto stamp = event.is_object() ? event.value("timestamp_epoch_ms", nlohmann::json(0))
+                                             : nlohmann::json(0);
+        batch.event_ms.push_back(stamp.is_number() ? stamp.get<std::int64_t>() : 0);
+      }
+      const bool full_page = batch.positions.size() >= settings_.events_per_request;
+      const auto next = batch.next_cursor;
+      if (batch.positions.empty() && next == cursor) {
+        co_return;
+      }
+      if (!store_->ingest(std::move(batch))) {
+        co_return;  // The store is busy or rewinding; read again from `cursor` later.
+      }
+      cursor = next;
+      if (!full_page) {
+        co_return;
+      }
+    }
+  }
+
+  asio::awaitable<void> ingest_events(const std::string& node_id, const NodeEndpoint& endpoint,
+                                      Task& task) {
+    for (const auto& [stream, path] : kEventStreams) {
+      if (task.stopped) {
+        co_return;
+      }
+      co_await ingest_stream(node_id, endpoint, stream, path, task);
+    }
   }
 
   std::chrono::milliseconds next_delay(const NodeRecord& node) {
@@ -146,6 +224,13 @@ class NodePoller::Impl {
       }
       if (outcome.ok) {
         registry_.record_probe_success(node_id, outcome.latency_ms, outcome.state, outcome.note);
+        const auto now = std::chrono::steady_clock::now();
+        const bool ingest_due = store_ != nullptr && settings_.events_interval.count() > 0 &&
+                                outcome.note.empty() && now >= task->next_ingest;
+        if (ingest_due) {
+          task->next_ingest = now + settings_.events_interval;
+          co_await ingest_events(node_id, outcome.endpoint, *task);
+        }
       } else {
         registry_.record_probe_failure(node_id, outcome.error);
       }
@@ -168,13 +253,17 @@ class NodePoller::Impl {
   asio::io_context& io_;
   NodeRegistry& registry_;
   PollSettings settings_;
+  NodeStore* store_;
+  std::map<std::string, std::map<std::string, std::string>> cursors_;
   std::mt19937 random_;
   std::map<std::string, std::shared_ptr<Task>> tasks_;
   bool stopped_ = false;
 };
 
-NodePoller::NodePoller(asio::io_context& io, NodeRegistry& registry, PollSettings settings)
-    : impl_(std::make_unique<Impl>(io, registry, settings)) {}
+NodePoller::NodePoller(asio::io_context& io, NodeRegistry& registry, PollSettings settings,
+                       NodeStore* store,
+                       std::map<std::string, std::map<std::string, std::string>> cursors)
+    : impl_(std::make_unique<Impl>(io, registry, settings, store, std::move(cursors))) {}
 
 NodePoller::~NodePoller() = default;
 

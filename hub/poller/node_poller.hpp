@@ -12,6 +12,7 @@ class io_context;
 namespace winebot::hub {
 
 class NodeRegistry;
+class NodeStore;
 
 struct PollSettings {
   std::chrono::milliseconds interval{1000};
@@ -19,15 +20,26 @@ struct PollSettings {
   std::chrono::milliseconds request_timeout{1000};
   // Offline nodes are probed less often, doubling up to this; a new sighting probes at once.
   std::chrono::milliseconds max_backoff{5000};
+  // Time between two reads of a node's event streams after their cursors; 0 turns ingest off.
+  std::chrono::milliseconds events_interval{5000};
+  std::size_t events_per_request = 500;
+  std::size_t max_pages_per_read = 20;  // A node far behind is drained over several intervals.
 };
 
 // Probes every node in the registry with GET /state, one coroutine per node, each with its own
 // keep-alive connection and a deadline on every request, so a slow or garbage-answering node
 // delays only itself. A node's loop ends when the node is gone and restarts on the next `poke`.
+// Every `events_interval` the loop also reads the node's lifecycle, input and telemetry streams
+// after their cursors and hands the records to the store; a cursor advances only when the store
+// accepted the batch, so records are neither lost nor ingested twice.
 // Threading: belongs to the io_context thread, like the registry it updates.
 class NodePoller {
  public:
-  NodePoller(boost::asio::io_context& io, NodeRegistry& registry, PollSettings settings);
+  // `store`, when given, receives the nodes' events; `cursors` are its committed cursors by node
+  // id and stream, where ingest resumes.
+  NodePoller(boost::asio::io_context& io, NodeRegistry& registry, PollSettings settings,
+             NodeStore* store = nullptr,
+             std::map<std::string, std::map<std::string, std::string>> cursors = {});
   ~NodePoller();
   NodePoller(const NodePoller&) = delete;
   NodePoller& operator=(const NodePoller&) = delete;

@@ -1,6 +1,9 @@
 #include "hub/store/node_store.hpp"
 
+#include <sqlite3.h>
+
 #include <array>
+#include <chrono>
 
 #include "hub/registry/node_json.hpp"
 #include "shared/log/logger.hpp"
@@ -13,7 +16,7 @@ using shared::Database;
 
 // Migration N (1-based) moves the schema from version N-1 to N. Append only; never edit one
 // that has shipped.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
     CREATE TABLE nodes (
       id             TEXT PRIMARY KEY,
@@ -29,7 +32,33 @@ constexpr std::array<const char*, 1> kMigrations = {
       state_since_ms INTEGER NOT NULL
     );
     )sql",
+    R"sql(
+    CREATE TABLE events (
+      id          INTEGER PRIMARY KEY,
+      node_id     TEXT NOT NULL,
+      stream      TEXT NOT NULL,
+      position    TEXT NOT NULL,   -- the node's DEVICE.INODE.OFFSET of the record
+      event_ms    INTEGER NOT NULL, -- the record's timestamp_epoch_ms, 0 when it has none
+      ingested_ms INTEGER NOT NULL,
+      body        TEXT NOT NULL,
+      UNIQUE (node_id, stream, position)
+    );
+    CREATE INDEX events_by_node ON events (node_id, stream, id);
+    CREATE TABLE cursors (
+      node_id    TEXT NOT NULL,
+      stream     TEXT NOT NULL,
+      cursor     TEXT NOT NULL,
+      updated_ms INTEGER NOT NULL,
+      PRIMARY KEY (node_id, stream)
+    ) WITHOUT ROWID;
+    )sql",
 };
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 void open_for_writing(Database& database) {
   database.execute("PRAGMA journal_mode=WAL");
@@ -113,6 +142,49 @@ std::vector<NodeRecord> NodeStore::load_nodes() {
   return nodes;
 }
 
+std::map<std::string, std::map<std::string, std::string>> NodeStore::load_cursors() {
+  Database database(path_, true);
+  auto statement = database.prepare("SELECT node_id, stream, cursor FROM cursors");
+  std::map<std::string, std::map<std::string, std::string>> cursors;
+  const std::lock_guard lock(mutex_);
+  while (statement.step()) {
+    cursors[statement.column_text(0)][statement.column_text(1)] = statement.column_text(2);
+    committed_cursors_[{statement.column_text(0), statement.column_text(1)}] =
+        statement.column_text(2);
+  }
+  return cursors;
+}
+
+bool NodeStore::ingest(IngestBatch batch) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (pending_batches_.size() >= kMaxPendingBatches ||
+        rewinds_.count({batch.node_id, batch.stream}) != 0) {
+      return false;
+    }
+    pending_batches_.push_back(std::move(batch));
+    ++queued_generation_;
+  }
+  wake_.notify_one();
+  return true;
+}
+
+std::optional<std::string> NodeStore::take_rewind(const std::string& node_id,
+                                                  const std::string& stream) {
+  const std::lock_guard lock(mutex_);
+  const auto key = std::make_pair(node_id, stream);
+  if (rewinds_.erase(key) == 0) {
+    return std::nullopt;
+  }
+  const auto committed = committed_cursors_.find(key);
+  return committed == committed_cursors_.end() ? std::string() : committed->second;
+}
+
+std::uint64_t NodeStore::ingested_events() const {
+  const std::lock_guard lock(mutex_);
+  return ingested_events_;
+}
+
 void NodeStore::start() {
   writer_ = std::thread([this] { run_writer(); });
 }
@@ -161,16 +233,73 @@ void NodeStore::run_writer() {
       "first_seen_ms = ?7, last_seen_ms = ?8, state = ?9, state_reason = ?10, "
       "state_since_ms = ?11");
 
+  auto insert_event = database.prepare(
+      "INSERT OR IGNORE INTO events (node_id, stream, position, event_ms, ingested_ms, body) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  auto upsert_cursor = database.prepare(
+      "INSERT INTO cursors (node_id, stream, cursor, updated_ms) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT(node_id, stream) DO UPDATE SET cursor = ?3, updated_ms = ?4");
+
   for (;;) {
     std::map<std::string, NodeRow> batch;
+    std::vector<IngestBatch> ingest_batches;
     std::uint64_t generation = 0;
     bool stopping = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      wake_.wait(lock, [&] { return stopping_ || !pending_.empty() || !pending_batches_.empty(); });
       batch.swap(pending_);
+      // Batches queued behind a failed one would move the cursor past the lost records.
+      for (auto& ingest : pending_batches_) {
+        if (rewinds_.count({ingest.node_id, ingest.stream}) == 0) {
+          ingest_batches.push_back(std::move(ingest));
+        }
+      }
+      pending_batches_.clear();
       generation = queued_generation_;
       stopping = stopping_;
+    }
+
+    std::uint64_t written_events = 0;
+    if (!ingest_batches.empty()) {
+      try {
+        shared::in_transaction(database, [&] {
+          const auto ingested_at = now_ms();
+          for (const auto& ingest : ingest_batches) {
+            for (std::size_t index = 0; index < ingest.positions.size(); ++index) {
+              insert_event.bind(1, ingest.node_id)
+                  .bind(2, ingest.stream)
+                  .bind(3, ingest.positions[index])
+                  .bind(4, ingest.event_ms[index])
+                  .bind(5, ingested_at)
+                  .bind(6, ingest.bodies[index]);
+              insert_event.run();
+              written_events += static_cast<std::uint64_t>(sqlite3_changes(database.handle()));
+            }
+            upsert_cursor.bind(1, ingest.node_id)
+                .bind(2, ingest.stream)
+                .bind(3, ingest.next_cursor)
+                .bind(4, ingested_at);
+            upsert_cursor.run();
+          }
+        });
+        const std::lock_guard lock(mutex_);
+        for (const auto& ingest : ingest_batches) {
+          committed_cursors_[{ingest.node_id, ingest.stream}] = ingest.next_cursor;
+        }
+      } catch (const shared::SqliteError& error) {
+        insert_event.reset();
+        upsert_cursor.reset();
+        written_events = 0;
+        const std::lock_guard lock(mutex_);
+        for (const auto& ingest : ingest_batches) {
+          rewinds_[{ingest.node_id, ingest.stream}] = true;
+        }
+        // Neither records nor cursors were committed, so the next read repeats them.
+        shared::log_error("store.ingest_failed",
+                          {shared::field("batches", static_cast<long long>(ingest_batches.size())),
+                           shared::field("error", error.what())});
+      }
     }
 
     if (!batch.empty()) {
@@ -203,6 +332,7 @@ void NodeStore::run_writer() {
       const std::lock_guard lock(mutex_);
       committed_generation_ = generation;
       ++committed_batches_;
+      ingested_events_ += written_events;
     }
     drained_.notify_all();
     if (stopping) {

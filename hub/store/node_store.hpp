@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,6 +13,19 @@
 #include "hub/registry/node_registry.hpp"
 
 namespace winebot::hub {
+
+// Records read from one node's event stream after a cursor, with the cursor to continue from.
+// The store writes the records and the cursor in one transaction, so a hub killed at any moment
+// either has both or neither, and a repeated batch is a no-op (records are unique per node,
+// stream and position).
+struct IngestBatch {
+  std::string node_id;
+  std::string stream;  // "lifecycle", "input" or "telemetry".
+  std::vector<std::string> positions;
+  std::vector<std::string> bodies;     // JSON text, one per position.
+  std::vector<std::int64_t> event_ms;  // timestamp_epoch_ms of each record, 0 when absent.
+  std::string next_cursor;
+};
 
 // The hub's SQLite file: WAL mode, schema version in `PRAGMA user_version`, migrations applied in
 // one transaction at start-up.
@@ -33,8 +47,20 @@ class NodeStore {
   static std::int64_t current_schema_version();
 
   std::vector<NodeRecord> load_nodes();
+  // Committed cursors, by node id and then stream.
+  std::map<std::string, std::map<std::string, std::string>> load_cursors();
   void start();
   void save(const NodeRecord& node);
+  // Queues a batch; batches are written in order, never coalesced. Returns false, and drops the
+  // batch, when kMaxPendingBatches are already queued: the poller then asks again from its last
+  // committed cursor later, so nothing is lost.
+  bool ingest(IngestBatch batch);
+  std::uint64_t ingested_events() const;
+  // After a failed ingest transaction, the last committed cursor of (node, stream), once; the
+  // poller then reads again from there. nullopt when no rewind is due.
+  std::optional<std::string> take_rewind(const std::string& node_id, const std::string& stream);
+
+  static constexpr std::size_t kMaxPendingBatches = 256;
   // Blocks until every save queued before the call is committed.
   void flush();
 
@@ -56,7 +82,6 @@ class NodeStore {
   };
 
   void run_writer();
-  void write_batch(const std::map<std::string, NodeRow>& batch);
 
   std::filesystem::path path_;
   std::thread writer_;
@@ -64,6 +89,10 @@ class NodeStore {
   std::condition_variable wake_;
   std::condition_variable drained_;
   std::map<std::string, NodeRow> pending_;
+  std::vector<IngestBatch> pending_batches_;
+  std::map<std::pair<std::string, std::string>, std::string> committed_cursors_;
+  std::map<std::pair<std::string, std::string>, bool> rewinds_;
+  std::uint64_t ingested_events_ = 0;
   std::uint64_t queued_generation_ = 0;
   std::uint64_t committed_generation_ = 0;
   std::uint64_t committed_batches_ = 0;

@@ -137,3 +137,70 @@ TEST_CASE("NodeStore rejects a database from a newer hub", "[store]") {
 
 }  // namespace
 }  // namespace winebot::hub
+
+namespace winebot::hub {
+namespace {
+
+IngestBatch sample_batch(const std::string& cursor, std::vector<std::string> positions) {
+  IngestBatch batch;
+  batch.node_id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+  batch.stream = "lifecycle";
+  batch.next_cursor = cursor;
+  for (const auto& position : positions) {
+    batch.positions.push_back(position);
+    batch.bodies.push_back(R"({"kind":")" + position + R"("})");
+    batch.event_ms.push_back(42);
+  }
+  return batch;
+}
+
+std::int64_t count_events(const std::filesystem::path& path) {
+  shared::Database database(path, true);
+  auto statement = database.prepare("SELECT count(*) FROM events");
+  statement.step();
+  return statement.column_int(0);
+}
+
+TEST_CASE("NodeStore ingests a batch and its cursor", "[store]") {
+  TemporaryFolder folder;
+  const auto path = folder.path() / "hub.db";
+  {
+    NodeStore store(path);
+    store.start();
+    REQUIRE(store.ingest(sample_batch("cursor-2", {"1.2.0", "1.2.10"})));
+    store.flush();
+    CHECK(store.ingested_events() == 2);
+  }
+
+  NodeStore reopened(path);
+  CHECK(count_events(path) == 2);
+  const auto cursors = reopened.load_cursors();
+  CHECK(cursors.at("0f8fad5b-d9cb-469f-a165-70867728950e").at("lifecycle") == "cursor-2");
+}
+
+TEST_CASE("NodeStore ignores a repeated batch", "[store]") {
+  TemporaryFolder folder;
+  const auto path = folder.path() / "hub.db";
+  NodeStore store(path);
+  store.start();
+  REQUIRE(store.ingest(sample_batch("cursor-2", {"1.2.0", "1.2.10"})));
+  REQUIRE(store.ingest(sample_batch("cursor-3", {"1.2.10", "1.2.20"})));
+  store.flush();
+
+  CHECK(store.ingested_events() == 3);
+  CHECK(count_events(path) == 3);
+  CHECK(store.load_cursors().begin()->second.at("lifecycle") == "cursor-3");
+}
+
+TEST_CASE("NodeStore rejects batches beyond its queue bound", "[store]") {
+  TemporaryFolder folder;
+  NodeStore store(folder.path() / "hub.db");  // Not started, so nothing drains the queue.
+  for (std::size_t index = 0; index < NodeStore::kMaxPendingBatches; ++index) {
+    REQUIRE(store.ingest(sample_batch("c", {std::to_string(index)})));
+  }
+  CHECK_FALSE(store.ingest(sample_batch("c", {"overflow"})));
+  CHECK_FALSE(store.take_rewind("0f8fad5b-d9cb-469f-a165-70867728950e", "lifecycle"));
+}
+
+}  // namespace
+}  // namespace winebot::hub

@@ -1,0 +1,88 @@
+#include "hub/api/event_routes.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "hub/registry/node_registry.hpp"
+#include "shared/config/option_parser.hpp"
+#include "shared/log/logger.hpp"
+#include "shared/sqlite/database.hpp"
+
+namespace winebot::hub {
+namespace {
+
+using nlohmann::json;
+using shared::HttpRequest;
+using shared::HttpResponse;
+
+constexpr long long kDefaultLimit = 100;
+constexpr long long kMaxLimit = 1000;
+
+std::optional<long long> integer_query(const HttpRequest& request, const std::string& name,
+                                       long long fallback, long long min, long long max,
+                                       HttpResponse& error) {
+  const auto text = request.query_value(name);
+  if (!text) {
+    return fallback;
+  }
+  const auto value = shared::parse_integer(*text);
+  if (!value || *value < min || *value > max) {
+    error =
+        HttpResponse::error(400, "invalid " + name + " '" + *text + "': expected an integer from " +
+                                     std::to_string(min) + " to " + std::to_string(max));
+    return std::nullopt;
+  }
+  return value;
+}
+
+HttpResponse node_events(const HttpRequest& request, const NodeRegistry& registry,
+                         const std::filesystem::path& db) {
+  const auto& id = request.path_param("id");
+  if (registry.find(id) == nullptr) {
+    return HttpResponse::error(404, "node not found: " + id);
+  }
+  HttpResponse error;
+  const auto limit = integer_query(request, "limit", kDefaultLimit, 1, kMaxLimit, error);
+  const auto before = integer_query(request, "before", INT64_MAX, 1, INT64_MAX, error);
+  if (!limit || !before) {
+    return error;
+  }
+  const auto stream = request.query_value("stream").value_or("");
+  if (!stream.empty() && stream != "lifecycle" && stream != "input" && stream != "telemetry") {
+    return HttpResponse::error(
+        400, "invalid stream '" + stream + "': expected lifecycle, input or telemetry");
+  }
+
+  try {
+    shared::Database database(db, true);
+    auto statement = database.prepare(
+        "SELECT id, stream, position, event_ms, ingested_ms, body FROM events "
+        "WHERE node_id = ?1 AND (?2 = '' OR stream = ?2) AND id < ?3 "
+        "ORDER BY id DESC LIMIT ?4");
+    statement.bind(1, id).bind(2, stream).bind(3, *before).bind(4, *limit);
+    json events = json::array();
+    while (statement.step()) {
+      events.push_back({{"id", statement.column_int(0)},
+                        {"stream", statement.column_text(1)},
+                        {"position", statement.column_text(2)},
+                        {"event_ms", statement.column_int(3)},
+                        {"ingested_ms", statement.column_int(4)},
+                        {"event", json::parse(statement.column_text(5), nullptr, false)}});
+    }
+    return HttpResponse::json(200, {{"node_id", id}, {"events", std::move(events)}});
+  } catch (const shared::SqliteError& failure) {
+    shared::log_error("api.events_failed",
+                      {shared::field("node", id), shared::field("error", failure.what())});
+    return HttpResponse::error(503, "event store unavailable: " + std::string(failure.what()));
+  }
+}
+
+}  // namespace
+
+void add_event_routes(shared::Router& router, const NodeRegistry& registry,
+                      const std::filesystem::path& db) {
+  router.add("GET", "/api/nodes/{id}/events", [&registry, db](const HttpRequest& request) {
+    return node_events(request, registry, db);
+  });
+}
+
+}  // namespace winebot::hub
