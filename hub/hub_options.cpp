@@ -69,10 +69,9 @@ HubOptions parse_hub_options(int argc, const char* const* argv, const shared::En
 
   const double events_seconds = parsed.number("events-interval", 0, 3600);
   if (events_seconds > 0 && events_seconds < 0.1) {
-    throw shared::ConfigError("Configuration validation failed: " +
-                              parsed.origin("events-interval") +
-                              " must be 0 or from 0.1 to 3600 (got '" +
-                              parsed.text("events-interval") + "')");
+    throw shared::ConfigError(
+        "Configuration validation failed: " + parsed.origin("events-interval") +
+        " must be 0 or from 0.1 to 3600 (got '" + parsed.text("events-interval") + "')");
   }
   options.events_interval =
       std::chrono::milliseconds(static_cast<long long>(events_seconds * 1000));

@@ -3,11 +3,11 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
-#include <random>
 #include <iostream>
+#include <random>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -15,12 +15,14 @@
 
 #include "node/api/api_auth.hpp"
 #include "node/api/node_routes.hpp"
+#include "node/api/recording_routes.hpp"
 #include "node/identity/node_identity.hpp"
 #include "node/logs/event_log_routes.hpp"
 #include "node/logs/stream_stats.hpp"
-#include "node/telemetry/telemetry_emitter.hpp"
 #include "node/node_options.hpp"
+#include "node/recorder/recorder.hpp"
 #include "node/session/active_session.hpp"
+#include "node/telemetry/telemetry_emitter.hpp"
 #include "shared/http/http_server.hpp"
 #include "shared/log/logger.hpp"
 #include "shared/mdns/asio_poll.hpp"
@@ -36,14 +38,17 @@ std::string host_name() {
   return gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string("localhost");
 }
 
-shared::TxtRecord make_txt(const std::string& node_id, std::uint16_t api_port) {
+shared::TxtRecord make_txt(const std::string& node_id, std::uint16_t api_port,
+                           const node::ActiveSession& session, node::Recorder& recorder) {
   return {{"txtvers", "1"},
           {"node_id", node_id},
           {"version", kVersion},
-          {"api_port", std::to_string(api_port)}};
+          {"api_port", std::to_string(api_port)},
+          {"session_id", session.current_id().value_or("none")},
+          {"state", recorder.derived_status()}};
 }
 
-int run(const node::NodeOptions& options) {
+int run(const node::NodeOptions& options, const node::RecorderSettings& recorder_settings) {
   shared::Logger::configure(options.log_level, options.log_format);
   const std::string node_id = node::load_or_create_node_id(options.state_dir);
 
@@ -65,8 +70,11 @@ int run(const node::NodeOptions& options) {
     state["session_id"] = folder ? nlohmann::json(*session.current_id()) : nlohmann::json(nullptr);
     state["session_dir"] = folder ? nlohmann::json(folder->string()) : nlohmann::json(nullptr);
   });
-  node::add_event_log_routes(router, session,
-                             node::LogQuerySettings{options.max_events_query, options.session_root});
+  node::Recorder recorder(io, recorder_settings, session, shared::process_environment());
+  status.state_extensions.push_back(
+      [&recorder](nlohmann::json& state) { state["recorder"] = recorder.state_json(); });
+  node::add_event_log_routes(
+      router, session, node::LogQuerySettings{options.max_events_query, options.session_root});
   node::TelemetryEmitter telemetry(
       options.telemetry, [] { return std::chrono::system_clock::now(); },
       [random = std::mt19937_64(std::random_device{}())]() mutable {
@@ -87,6 +95,8 @@ int run(const node::NodeOptions& options) {
                         {"perf", perf_stats.refresh(logs / "perf_metrics.jsonl")}};
   });
   node::add_node_routes(router, status);
+  node::add_recording_routes(router, recorder);
+  recorder.recover_interrupted_sessions();
   const char* startup_token = std::getenv("API_TOKEN");
   router.set_request_filter(node::make_api_key_filter(
       router, node::environment_token(startup_token == nullptr
@@ -104,9 +114,12 @@ int run(const node::NodeOptions& options) {
   if (options.advertise) {
     const auto port = options.advertise_port.value_or(status.api_port);
     publisher = std::make_unique<shared::ServicePublisher>(
-        poll, shared::ServiceAdvertisement{
-                  options.name, {"_winebot._tcp"}, port, make_txt(node_id, port)});
+        poll,
+        shared::ServiceAdvertisement{
+            options.name, {"_winebot._tcp"}, port, make_txt(node_id, port, session, recorder)});
     publisher->start();
+    recorder.set_change_listener(
+        [&, port] { publisher->update_txt(make_txt(node_id, port, session, recorder)); });
   }
 
   // A clean stop withdraws the service at once and keeps answering for the grace period, with
@@ -134,11 +147,14 @@ int run(const node::NodeOptions& options) {
             "node.stopping",
             {shared::field("node", node_id), shared::field("signal", signal_number),
              shared::field("grace_ms", static_cast<long long>(options.stop_grace.count()))});
-        if (publisher) {
-          publisher->withdraw();
-        }
-        grace_timer.expires_after(options.stop_grace);
-        grace_timer.async_wait([&](const boost::system::error_code&) { finish(); });
+        // The recorder finalises its video first; the withdrawal and grace period follow.
+        recorder.shutdown([&] {
+          if (publisher) {
+            publisher->withdraw();
+          }
+          grace_timer.expires_after(options.stop_grace);
+          grace_timer.async_wait([&](const boost::system::error_code&) { finish(); });
+        });
         signals.async_wait(on_signal);  // A second signal ends the grace period early.
       };
   signals.async_wait(on_signal);
@@ -152,8 +168,12 @@ int run(const node::NodeOptions& options) {
 
 int main(int argc, char** argv) {
   node::NodeOptions options;
+  node::RecorderSettings recorder_settings;
   try {
     options = node::parse_node_options(argc, argv, shared::process_environment());
+    if (!options.help && !options.version) {
+      recorder_settings = node::load_recorder_settings(shared::process_environment(), options);
+    }
   } catch (const shared::ConfigError& error) {
     std::cerr << "winebot-node: " << error.what() << '\n';
     return 2;
@@ -168,7 +188,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    return run(options);
+    return run(options, recorder_settings);
   } catch (const std::exception& error) {
     shared::log_error("node.failed", {shared::field("error", error.what())});
     return 1;

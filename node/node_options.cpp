@@ -44,6 +44,13 @@ shared::OptionParser make_node_option_parser() {
               "Default: the folder named in /tmp/winebot_current_session."});
   parser.add({"session-root", "DIR", "/artifacts/sessions", "WINEBOT_SESSION_ROOT",
               "Folder under which the recorder creates session folders."});
+  parser.add({"display", ":N", ":99", "DISPLAY",
+              "X display the recorder captures when a start request names none."});
+  parser.add({"resolution", "WxH", "", "SCREEN",
+              "Size the recorder encodes to when a start request names none; a third field "
+              "(WxHxDEPTH) is ignored. Default: the display's own size."});
+  parser.add({"fps", "N", "30", "",
+              "Frame rate the recorder uses when a start request names none; 1 to 120."});
   parser.add({"name", "NAME", "", "WINEBOT_NODE_NAME",
               "mDNS instance name, UTF-8, cut to 63 bytes. Default: \"WineBot on HOSTNAME\"."});
   parser.add({"advertise", "on|off", "on", "WINEBOT_ADVERTISE",
@@ -96,6 +103,9 @@ NodeOptions parse_node_options(int argc, const char* const* argv, const shared::
     options.session_dir = parsed.text("session-dir");
   }
   options.session_root = parsed.text("session-root");
+  options.display = parsed.text("display");
+  options.resolution = parsed.text("resolution");
+  options.fps = static_cast<int>(parsed.integer("fps", 1, 120));
   options.name = parsed.is_set("name") ? parsed.text("name") : "WineBot on " + host_name();
   if (options.name.empty()) {
     throw shared::ConfigError("Configuration validation failed: " + parsed.origin("name") +

@@ -21,6 +21,11 @@ struct NodeOptions {
   std::optional<std::filesystem::path> session_dir;
   // Where the recorder creates session folders.
   std::filesystem::path session_root;
+  // Recording defaults for a start request that names none: X display, encoded size (empty means
+  // the display's own size) and frame rate.
+  std::string display = ":99";
+  std::string resolution;
+  int fps = 30;
   bool advertise = true;
   std::optional<std::uint16_t> advertise_port;  // When a published container port differs.
   // How long a stopping node keeps serving requests after withdrawing its service.

@@ -15,8 +15,8 @@ readonly DEBIAN_PACKAGES=(
   chromium
   # Recorder: FFmpeg's libraries, the ffmpeg/ffprobe tools that check recordings, and a real X
   # server with input and drawing tools for the recorder tests and benchmark
-  libavdevice-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
-  xvfb xdotool x11-apps x11-xserver-utils
+  libavdevice-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libxcb1-dev ffmpeg
+  xvfb xdotool x11-apps
 )
 
 missing=()
