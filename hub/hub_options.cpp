@@ -1,6 +1,11 @@
 #include "hub/hub_options.hpp"
 
+#include <fstream>
 #include <sstream>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "hub/discovery/static_discovery.hpp"
 
 namespace winebot::hub {
 
@@ -14,8 +19,25 @@ shared::OptionParser make_hub_option_parser() {
   parser.add({"db", "FILE", "./winebot-hub.db", "WINEBOT_HUB_DB", "SQLite database file."});
   parser.add({"web-root", "DIR", WINEBOT_DEFAULT_WEB_ROOT, "WINEBOT_HUB_WEB_ROOT",
               "Folder of the dashboard's files."});
-  parser.add({"discovery", "LIST", "avahi", "WINEBOT_HUB_DISCOVERY",
-              "Comma-separated discovery sources: avahi (mDNS through the Avahi daemon) or none."});
+  parser.add(
+      {"discovery", "LIST", "avahi", "WINEBOT_HUB_DISCOVERY",
+       "Comma-separated discovery sources: avahi (mDNS through the Avahi daemon), "
+       "srv:NAME (DNS SRV records of NAME, e.g. "
+       "srv:_winebot._tcp.winebot-nodes.default.svc.cluster.local), static (the nodes of "
+       "--node and --nodes-file) or none. --node and --nodes-file add static on their own."});
+  parser.add({"node", "HOST:PORT", "", "WINEBOT_HUB_NODES",
+              "A node to probe without discovery. The variable takes a "
+              "comma-separated list.",
+              true});
+  parser.add({"nodes-file", "FILE", "", "WINEBOT_HUB_NODES_FILE",
+              "File of nodes to probe, one HOST:PORT per line; # starts a comment. Read once at "
+              "start-up."});
+  parser.add({"srv-interval", "SECONDS", "5", "WINEBOT_HUB_SRV_INTERVAL",
+              "Time between two queries of each SRV name, and between two lookups of the host "
+              "names of static nodes, from 0.1 to 3600."});
+  parser.add({"dns-server", "HOST:PORT", "system", "WINEBOT_HUB_DNS_SERVER",
+              "IP address and port of the DNS server for SRV discovery; system takes the first "
+              "nameserver of /etc/resolv.conf."});
   parser.add({"advertise", "on|off", "on", "WINEBOT_HUB_ADVERTISE",
               "Whether to publish the hub itself as _winebot-hub._tcp."});
   parser.add({"poll-interval", "SECONDS", "1", "WINEBOT_HUB_POLL_INTERVAL",
@@ -28,6 +50,77 @@ shared::OptionParser make_hub_option_parser() {
               "text (event key=value) or json (one object per line)."});
   return parser;
 }
+
+namespace {
+
+// Fills the Avahi and SRV sources from --discovery; returns whether it lists "static".
+bool parse_discovery_sources(const shared::ParsedOptions& parsed, HubOptions& options) {
+  constexpr std::string_view kSrvPrefix = "srv:";
+  options.discover_avahi = false;
+  bool static_listed = false;
+  std::stringstream sources(parsed.text("discovery"));
+  std::string source;
+  while (std::getline(sources, source, ',')) {
+    if (source == "avahi") {
+      options.discover_avahi = true;
+    } else if (source == "static") {
+      static_listed = true;
+    } else if (source.starts_with(kSrvPrefix) && source.size() > kSrvPrefix.size()) {
+      options.srv_names.push_back(source.substr(kSrvPrefix.size()));
+    } else if (source != "none" && !source.empty()) {
+      throw shared::ConfigError("Configuration validation failed: " + parsed.origin("discovery") +
+                                " must list avahi, srv:NAME, static or none (got '" + source +
+                                "')");
+    }
+  }
+  return static_listed;
+}
+
+void parse_static_nodes(const shared::ParsedOptions& parsed, HubOptions& options) {
+  for (const auto& value : parsed.all("node")) {
+    if (!value.empty()) {
+      options.static_nodes.push_back(parse_node_address(value, parsed.origin("node")));
+    }
+  }
+  const auto& path = parsed.text("nodes-file");
+  if (path.empty()) {
+    return;
+  }
+  std::ifstream file(path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (!file) {
+    throw shared::ConfigError("Configuration validation failed: " + parsed.origin("nodes-file") +
+                              " names a file that cannot be read: " + path);
+  }
+  for (auto& node : parse_node_list(text.str(), parsed.origin("nodes-file") + " " + path)) {
+    options.static_nodes.push_back(std::move(node));
+  }
+}
+
+void parse_dns_options(const shared::ParsedOptions& parsed, HubOptions& options) {
+  const double interval_seconds = parsed.number("srv-interval", 0.1, 3600);
+  options.srv_interval = std::chrono::milliseconds(static_cast<long long>(interval_seconds * 1000));
+
+  const auto& server = parsed.text("dns-server");
+  if (server == "system") {
+    return;
+  }
+  const auto host_port = shared::parse_host_port(server);
+  boost::system::error_code error;
+  if (host_port) {
+    boost::asio::ip::make_address(host_port->host, error);
+  }
+  if (!host_port || error || host_port->port == 0) {
+    throw shared::ConfigError("Configuration validation failed: " + parsed.origin("dns-server") +
+                              " must be system or an IP address and port, for example "
+                              "127.0.0.1:5353 or [::1]:53 (got '" +
+                              server + "')");
+  }
+  options.dns_server = host_port;
+}
+
+}  // namespace
 
 HubOptions parse_hub_options(int argc, const char* const* argv, const shared::EnvLookup& env) {
   const auto parsed = make_hub_option_parser().parse(argc, argv, env);
@@ -48,17 +141,13 @@ HubOptions parse_hub_options(int argc, const char* const* argv, const shared::En
   options.db = parsed.text("db");
   options.web_root = parsed.text("web-root");
 
-  options.discover_avahi = false;
-  std::stringstream sources(parsed.text("discovery"));
-  std::string source;
-  while (std::getline(sources, source, ',')) {
-    if (source == "avahi") {
-      options.discover_avahi = true;
-    } else if (source != "none" && !source.empty()) {
-      throw shared::ConfigError("Configuration validation failed: " + parsed.origin("discovery") +
-                                " must list avahi or none (got '" + source + "')");
-    }
+  const bool static_listed = parse_discovery_sources(parsed, options);
+  parse_static_nodes(parsed, options);
+  if (static_listed && options.static_nodes.empty()) {
+    throw shared::ConfigError("Configuration validation failed: " + parsed.origin("discovery") +
+                              " lists static, but no node was given with --node or --nodes-file");
   }
+  parse_dns_options(parsed, options);
 
   const auto& advertise = parsed.text("advertise");
   if (advertise != "on" && advertise != "off") {

@@ -2,6 +2,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "shared/config/host_port.hpp"
 #include "shared/config/option_parser.hpp"
@@ -14,6 +17,12 @@ struct HubOptions {
   std::filesystem::path db;
   std::filesystem::path web_root;
   bool discover_avahi = true;
+  std::vector<std::string> srv_names;  // One DNS SRV discovery source per name.
+  // Nodes from --node and --nodes-file; a non-empty list starts the static discovery source.
+  std::vector<shared::HostPort> static_nodes;
+  // Time between two rounds of SRV queries, and between two lookups of static host names.
+  std::chrono::milliseconds srv_interval{5000};
+  std::optional<shared::HostPort> dns_server;  // Unset: the system's, from /etc/resolv.conf.
   bool advertise = true;
   std::chrono::milliseconds poll_interval{1000};
   std::chrono::milliseconds events_interval{5000};

@@ -9,6 +9,8 @@
 #include "hub/api/event_routes.hpp"
 #include "hub/api/hub_routes.hpp"
 #include "hub/discovery/avahi_discovery.hpp"
+#include "hub/discovery/srv_discovery.hpp"
+#include "hub/discovery/static_discovery.hpp"
 #include "hub/hub_options.hpp"
 #include "hub/poller/node_poller.hpp"
 #include "hub/registry/node_registry.hpp"
@@ -29,6 +31,50 @@ std::int64_t epoch_ms() {
       .count();
 }
 
+// The discovery sources that need no Avahi daemon: one per SRV name, and the static list.
+struct AddressSources {
+  std::vector<std::unique_ptr<hub::SrvDiscovery>> srv;
+  std::unique_ptr<hub::StaticDiscovery> static_list;
+
+  void start() {
+    for (auto& source : srv) {
+      source->start();
+    }
+    if (static_list) {
+      static_list->start();
+    }
+  }
+
+  void stop() {
+    for (auto& source : srv) {
+      source->stop();
+    }
+    if (static_list) {
+      static_list->stop();
+    }
+  }
+};
+
+AddressSources make_address_sources(const hub::HubOptions& options, boost::asio::io_context& io,
+                                    hub::NodeRegistry& registry, hub::NodePoller& poller) {
+  AddressSources sources;
+  if (!options.srv_names.empty()) {
+    const auto server = options.dns_server.value_or(hub::dns::system_dns_server());
+    for (const auto& name : options.srv_names) {
+      hub::SrvDiscoverySettings settings;
+      settings.name = name;
+      settings.dns.server = {boost::asio::ip::make_address(server.host), server.port};
+      settings.interval = options.srv_interval;
+      sources.srv.push_back(std::make_unique<hub::SrvDiscovery>(io, registry, poller, settings));
+    }
+  }
+  if (!options.static_nodes.empty()) {
+    sources.static_list = std::make_unique<hub::StaticDiscovery>(
+        io, registry, poller, options.static_nodes, options.srv_interval);
+  }
+  return sources;
+}
+
 int run(const hub::HubOptions& options) {
   shared::Logger::configure(options.log_level, options.log_format);
   boost::asio::io_context io;
@@ -41,7 +87,10 @@ int run(const hub::HubOptions& options) {
   store.start();
 
   registry.set_listener([&store](const hub::NodeRecord& node, bool state_changed) {
-    store.save(node);
+    // A provisional node is only an address that a source listed; its row would outlive it.
+    if (!node.provisional) {
+      store.save(node);
+    }
     if (state_changed) {
       shared::log_info("node.state",
                        {shared::field("node", node.id), shared::field("name", node.name),
@@ -54,6 +103,12 @@ int run(const hub::HubOptions& options) {
   poll_settings.interval = options.poll_interval;
   poll_settings.events_interval = options.events_interval;
   hub::NodePoller poller(io, registry, poll_settings, &store, store.load_cursors());
+  registry.set_identity_listener(
+      [&poller](const std::string& provisional_id, const std::string& node_id) {
+        shared::log_info("node.identified", {shared::field("provisional_id", provisional_id),
+                                             shared::field("node", node_id)});
+        poller.poke(node_id);
+      });
   for (const auto* node : registry.nodes()) {
     if (node->state != hub::NodeState::kGone) {
       poller.poke(node->id);  // Probe remembered nodes at once; they may have come back.
@@ -61,8 +116,10 @@ int run(const hub::HubOptions& options) {
   }
 
   shared::Router router;
+  bool ready = false;
   hub::add_event_routes(router, registry, options.db);
   hub::add_hub_routes(router, registry, options.web_root);
+  hub::add_readiness_route(router, [&ready] { return ready; });
   shared::HttpServer server(io, router);
   const auto port = server.listen(options.listen);
   shared::log_info("hub.started",
@@ -84,6 +141,9 @@ int run(const hub::HubOptions& options) {
             "WineBot hub", {"_winebot-hub._tcp"}, port, {{"txtvers", "1"}, {"version", kVersion}}});
     publisher->start();
   }
+  auto address_sources = make_address_sources(options, io, registry, poller);
+  address_sources.start();
+  ready = true;
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
@@ -91,6 +151,8 @@ int run(const hub::HubOptions& options) {
       return;
     }
     shared::log_info("hub.stopping", {shared::field("signal", signal_number)});
+    ready = false;
+    address_sources.stop();
     server.stop();
     poller.stop();
     discovery.stop();

@@ -17,10 +17,20 @@ readonly DEBIAN_PACKAGES=(
   # server with input and drawing tools for the recorder tests and benchmark
   libavdevice-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libxcb1-dev ffmpeg
   xvfb xdotool x11-apps
+  # Deployment checks: dnsmasq serves SRV records to the hub, and docker-compose (no engine
+  # needed) validates compose/docker-compose.yml
+  dnsmasq-base docker-compose
 )
 
+# `kubectl kustomize` renders compose/kubernetes. Debian's kubernetes-client and other kubectl
+# packages ship the same file, so install it only where no kubectl exists.
+deployment_packages=()
+if ! command -v kubectl >/dev/null 2>&1; then
+  deployment_packages+=(kubernetes-client)
+fi
+
 missing=()
-for package in "${DEBIAN_PACKAGES[@]}"; do
+for package in "${DEBIAN_PACKAGES[@]}" "${deployment_packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
     missing+=("$package")
   fi

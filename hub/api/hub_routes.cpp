@@ -70,4 +70,13 @@ void add_hub_routes(shared::Router& router, const NodeRegistry& registry,
   });
 }
 
+void add_readiness_route(shared::Router& router, std::function<bool()> is_ready) {
+  router.add("GET", "/readyz", [is_ready = std::move(is_ready)](const shared::HttpRequest&) {
+    if (!is_ready()) {
+      return shared::HttpResponse::error(503, "not ready: starting or stopping");
+    }
+    return shared::HttpResponse::json(200, json{{"status", "ready"}});
+  });
+}
+
 }  // namespace winebot::hub

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "shared/config/host_port.hpp"
 #include "shared/util/uuid.hpp"
 
 namespace winebot::hub {
@@ -21,13 +22,31 @@ std::string format_seconds(std::int64_t milliseconds) {
 }
 
 int endpoint_rank(const NodeEndpoint& endpoint) {
-  const bool stored = endpoint.source != "avahi";
+  const bool stored = endpoint.source == "last-known" || endpoint.source == "stored";
   const bool link_local = endpoint.address.rfind("fe80:", 0) == 0;
   int family_rank = 0;
   if (endpoint.ipv6) {
     family_rank = link_local ? 2 : 1;
   }
   return (stored ? 10 : 0) + family_rank;
+}
+
+std::string to_lower_ascii(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char character) { return std::tolower(character); });
+  return text;
+}
+
+// The node id a GET /state body reports, lower-cased, when it is a UUID.
+std::optional<std::string> reported_node_id(const nlohmann::json& state) {
+  if (!state.is_object()) {
+    return std::nullopt;
+  }
+  const auto found = state.find("node_id");
+  if (found == state.end() || !found->is_string() || !shared::is_uuid(found->get<std::string>())) {
+    return std::nullopt;
+  }
+  return to_lower_ascii(found->get<std::string>());
 }
 
 }  // namespace
@@ -91,6 +110,10 @@ std::string node_id_for(const shared::TxtRecord& txt, const std::string& instanc
   return "legacy:" + instance_name + "@" + host_name;
 }
 
+std::string provisional_node_id(const std::string& address, std::uint16_t port) {
+  return "address:" + shared::HostPort{address, port}.to_string();
+}
+
 NodeRegistry::NodeRegistry(std::function<std::int64_t()> now_ms, RegistrySettings settings)
     : now_ms_(std::move(now_ms)), settings_(settings) {}
 
@@ -121,6 +144,15 @@ std::string NodeRegistry::add_sighting(const NodeEndpoint& endpoint, const share
   }
 
   NodeRecord& node = node_for_sighting(endpoint, txt);
+  attach_sighting(node, endpoint);
+  node.txt = txt;
+  node.name = endpoint.instance_name;
+  node.last_seen_ms = now_ms_();
+  notify(node, false);
+  return node.id;
+}
+
+void NodeRegistry::attach_sighting(NodeRecord& node, const NodeEndpoint& endpoint) {
   auto existing =
       std::find_if(node.sightings.begin(), node.sightings.end(),
                    [&](const NodeEndpoint& other) { return other.key == endpoint.key; });
@@ -130,11 +162,48 @@ std::string NodeRegistry::add_sighting(const NodeEndpoint& endpoint, const share
     *existing = endpoint;
   }
   sighting_owner_[endpoint.key] = node.id;
-  node.txt = txt;
-  node.name = endpoint.instance_name;
-  node.last_seen_ms = now_ms_();
+}
+
+std::string NodeRegistry::add_address_sighting(const NodeEndpoint& endpoint) {
+  std::string id = provisional_node_id(endpoint.address, endpoint.port);
+  if (const auto owner = sighting_owner_.find(endpoint.key); owner != sighting_owner_.end()) {
+    id = owner->second;
+  }
+  auto [it, inserted] = nodes_.try_emplace(id);
+  NodeRecord& node = it->second;
+  const auto now = now_ms_();
+  if (inserted) {
+    node.id = id;
+    node.provisional = true;
+    node.name = endpoint.instance_name;
+    node.first_seen_ms = now;
+    node.state_since_ms = now;
+    node.state_reason = "listed by the " + endpoint.source + " source; not probed yet";
+  }
+  attach_sighting(node, endpoint);
+  node.last_seen_ms = now;
   notify(node, false);
-  return node.id;
+  return id;
+}
+
+NodeRecord& NodeRegistry::identify(const std::string& provisional_id, const std::string& node_id) {
+  auto provisional = nodes_.extract(provisional_id);
+  auto [it, inserted] = nodes_.try_emplace(node_id);
+  NodeRecord& node = it->second;
+  if (inserted) {
+    node = std::move(provisional.mapped());
+    node.id = node_id;
+    node.provisional = false;
+  } else {
+    node.first_seen_ms = std::min(node.first_seen_ms, provisional.mapped().first_seen_ms);
+    for (const auto& sighting : provisional.mapped().sightings) {
+      attach_sighting(node, sighting);
+    }
+  }
+  for (const auto& sighting : node.sightings) {
+    sighting_owner_[sighting.key] = node_id;
+  }
+  return node;
 }
 
 std::optional<std::string> NodeRegistry::remove_sighting(const std::string& key) {
@@ -156,6 +225,10 @@ std::optional<std::string> NodeRegistry::remove_sighting(const std::string& key)
     remember_endpoint(node, *withdrawn);
     node.sightings.erase(withdrawn);
   }
+  if (node.provisional && node.sightings.empty()) {
+    nodes_.erase(it);
+    return id;
+  }
   notify(node, false);
   return id;
 }
@@ -166,10 +239,11 @@ void NodeRegistry::record_probe_success(const std::string& id, double latency_ms
   if (it == nodes_.end()) {
     return;
   }
-  NodeRecord& node = it->second;
+  const auto identified_as = it->second.provisional ? reported_node_id(state) : std::nullopt;
+  NodeRecord& node = identified_as ? identify(id, *identified_as) : it->second;
 
   // A UUID-keyed node whose address returns another id: the address now belongs to another node.
-  if (!node.legacy && state.is_object() && state.contains("node_id") &&
+  if (!node.legacy && !node.provisional && state.is_object() && state.contains("node_id") &&
       state["node_id"].is_string() && state["node_id"].get<std::string>() != node.id) {
     record_probe_failure(id, "address answers as node " + state["node_id"].get<std::string>());
     return;
@@ -194,12 +268,19 @@ void NodeRegistry::record_probe_success(const std::string& id, double latency_ms
     changed = transition(node, NodeState::kDegraded, "slow answer: " + format_ms(latency_ms));
   } else if (!note.empty()) {
     changed = transition(node, NodeState::kOnline, note);
+  } else if (node.provisional) {
+    changed = transition(node, NodeState::kOnline,
+                         "answering, but GET /state returned no node_id, so the node is known "
+                         "only by its address");
   } else if (node.advertised()) {
     changed = transition(node, NodeState::kOnline, "answering");
   } else {
     changed = transition(node, NodeState::kOnline, "answering, but not advertised over mDNS");
   }
   notify(node, changed);
+  if (identified_as && identity_listener_) {
+    identity_listener_(id, node.id);
+  }
 }
 
 void NodeRegistry::record_probe_failure(const std::string& id, const std::string& error) {

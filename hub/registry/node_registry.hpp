@@ -31,8 +31,8 @@ std::optional<NodeState> parse_node_state(std::string_view text);
 // One way to reach a node: an mDNS sighting (one interface and IP protocol) or a stored address.
 struct NodeEndpoint {
   std::string key;  // Sighting key; unique per source.
-  // "avahi"; "last-known" for a withdrawn sighting's address; "stored" for one loaded from the
-  // database at start-up.
+  // "avahi", "srv" or "static" for a current sighting; "last-known" for a withdrawn sighting's
+  // address; "stored" for one loaded from the database at start-up.
   std::string source;
   std::string address;
   std::uint16_t port = 0;
@@ -51,8 +51,13 @@ struct StateTransition {
 };
 
 struct NodeRecord {
-  std::string id;       // TXT node_id, or "legacy:INSTANCE@HOST" for nodes without one.
+  // TXT node_id, "legacy:INSTANCE@HOST" for nodes without one, or "address:HOST:PORT" while
+  // provisional.
+  std::string id;
   bool legacy = false;  // Advertised without a node_id (WineBot's own mDNS).
+  // Listed by a source without TXT (DNS SRV, static list) and not identified yet: no probe has
+  // returned a node_id. Provisional nodes are never stored in the database.
+  bool provisional = false;
   std::string name;
   std::vector<NodeEndpoint> sightings;         // Current advertisements.
   std::vector<NodeEndpoint> stored_endpoints;  // Withdrawn or remembered addresses.
@@ -93,17 +98,35 @@ class NodeRegistry {
   // Called after every change to a node. `state_changed` is true for a state transition and false
   // for a refresh of the same state.
   using Listener = std::function<void(const NodeRecord& node, bool state_changed)>;
+  // Called after a provisional node took the id its probe returned. `provisional_id` no longer
+  // exists, and its sightings now belong to `node_id`.
+  using IdentityListener =
+      std::function<void(const std::string& provisional_id, const std::string& node_id)>;
 
   explicit NodeRegistry(std::function<std::int64_t()> now_ms, RegistrySettings settings = {});
 
   void set_listener(Listener listener) { listener_ = std::move(listener); }
+  void set_identity_listener(IdentityListener listener) {
+    identity_listener_ = std::move(listener);
+  }
 
   // Records a resolved sighting and returns the id of the node it belongs to.
   std::string add_sighting(const NodeEndpoint& endpoint, const shared::TxtRecord& txt);
-  // Forgets a sighting; returns the id of its node when it was known.
+  // Records a sighting from a source that carries no TXT (DNS SRV, static list) and returns the
+  // id of the node it belongs to. A key seen before stays with the node that owns it. A new key
+  // goes to the provisional node of its address, "address:HOST:PORT", created when missing.
+  // The first successful probe that returns a UUID node_id moves the provisional node's
+  // sightings to that node, creating it or merging into an existing one, and deletes the
+  // provisional node.
+  // NOTE: a known node that is down when its address is listed again (after a hub restart, say)
+  // shows twice until it answers: as itself, and as the provisional node of that address.
+  std::string add_address_sighting(const NodeEndpoint& endpoint);
+  // Forgets a sighting; returns the id of its node when it was known. A provisional node that
+  // loses its last sighting is deleted, because it has no identity worth remembering.
   std::optional<std::string> remove_sighting(const std::string& key);
 
   // Records a successful probe; `note`, when set, replaces the default "answering" reason.
+  // On a provisional node, a UUID node_id in `state` first merges it into that node.
   void record_probe_success(const std::string& id, double latency_ms, nlohmann::json state,
                             const std::string& note = {});
   void record_probe_failure(const std::string& id, const std::string& error);
@@ -119,6 +142,11 @@ class NodeRegistry {
  private:
   void remember_endpoint(NodeRecord& node, NodeEndpoint endpoint);
   NodeRecord& node_for_sighting(const NodeEndpoint& endpoint, const shared::TxtRecord& txt);
+  // Adds the sighting to `node`, or replaces the one with the same key, and records its owner.
+  void attach_sighting(NodeRecord& node, const NodeEndpoint& endpoint);
+  // Moves a provisional node's sightings to the node `node_id` and deletes the provisional node;
+  // returns the merged node.
+  NodeRecord& identify(const std::string& provisional_id, const std::string& node_id);
   // Sets the reason and, when `next` differs, the state; returns whether the state changed.
   bool transition(NodeRecord& node, NodeState next, std::string reason);
   void notify(const NodeRecord& node, bool state_changed);
@@ -126,6 +154,7 @@ class NodeRegistry {
   std::function<std::int64_t()> now_ms_;
   RegistrySettings settings_;
   Listener listener_;
+  IdentityListener identity_listener_;
   std::map<std::string, NodeRecord> nodes_;
   std::map<std::string, std::string> sighting_owner_;  // Sighting key to node id.
 };
@@ -133,5 +162,8 @@ class NodeRegistry {
 // The id a sighting names: its TXT node_id when that is a UUID, else the legacy key.
 std::string node_id_for(const shared::TxtRecord& txt, const std::string& instance_name,
                         const std::string& host_name, bool& legacy);
+
+// The id of the provisional node for an address: "address:HOST:PORT", IPv6 in brackets.
+std::string provisional_node_id(const std::string& address, std::uint16_t port);
 
 }  // namespace winebot::hub

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""End-to-end test of the hub's static discovery source: nodes given with --node and
+--nodes-file, found without mDNS or DNS. Everything binds 127.0.0.1.
+
+Usage: static_discovery_test.py --build-dir BUILD --source-dir SOURCE
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+import time
+import traceback
+
+from fleet_harness import CheckFailed, Fleet, free_port, http_get, wait_for
+
+results = []
+
+
+def check(name, function):
+    """Run one named check and record its outcome; later checks still run after a failure."""
+    started = time.monotonic()
+    try:
+        detail = function()
+        results.append((name, True))
+        suffix = f" ({detail})" if detail else ""
+        print(f"PASS {name}{suffix} [{time.monotonic() - started:.2f} s]", flush=True)
+    except Exception as error:  # noqa: BLE001 - report every failure and go on
+        results.append((name, False))
+        print(f"FAIL {name}: {error}", flush=True)
+        if not isinstance(error, CheckFailed):
+            traceback.print_exc()
+
+
+def read_node_id(state_dir):
+    with open(os.path.join(state_dir, "node_id"), encoding="ascii") as handle:
+        return handle.read().strip()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build-dir", required=True)
+    parser.add_argument("--source-dir", required=True)
+    arguments = parser.parse_args()
+
+    fleet = Fleet(os.path.abspath(arguments.build_dir), os.path.abspath(arguments.source_dir))
+    hub_port = free_port()
+    hub_url = f"http://127.0.0.1:{hub_port}"
+    db_path = os.path.join(fleet.work_dir, "hub.db")
+    nodes = {name: {"port": free_port(), "state_dir": os.path.join(fleet.work_dir, name)}
+             for name in ("static-node-a", "static-node-b", "static-node-late")}
+    late = nodes["static-node-late"]
+    nodes_file = os.path.join(fleet.work_dir, "nodes.txt")
+    with open(nodes_file, "w", encoding="utf-8") as handle:
+        handle.write("# nodes of the static test\n\n")
+        handle.write(f"127.0.0.1:{nodes['static-node-b']['port']}   # node B\n")
+        handle.write(f"127.0.0.1:{late['port']}\n")
+    hub_arguments = ("--discovery", "none", "--node", f"127.0.0.1:{nodes['static-node-a']['port']}",
+                     "--nodes-file", nodes_file, "--srv-interval", "0.5", "--advertise", "off")
+
+    def listed_nodes():
+        status, body = http_get(f"{hub_url}/api/nodes")
+        return body["nodes"] if status == 200 else []
+
+    def hub_node(node_id):
+        status, body = http_get(f"{hub_url}/api/nodes/{node_id}")
+        return body if status == 200 else None
+
+    def node_state(node_id):
+        node = hub_node(node_id)
+        return node["state"] if node else None
+
+    def start_node(name):
+        node = nodes[name]
+        fleet.start_node(name, node["port"], node["state_dir"], ("--advertise", "off"))
+        wait_for(f"{name} id file",
+                 lambda: os.path.exists(os.path.join(node["state_dir"], "node_id")), 10)
+        node["id"] = read_node_id(node["state_dir"])
+
+    try:
+        start_node("static-node-a")
+        start_node("static-node-b")
+        fleet.start_hub(hub_port, db_path, hub_arguments)
+        late_address_id = f"address:127.0.0.1:{late['port']}"
+
+        def listed_nodes_online():
+            ids = [nodes["static-node-a"]["id"], nodes["static-node-b"]["id"]]
+            _, waited = wait_for("nodes A and B online", lambda: all(
+                node_state(node_id) == "online" for node_id in ids), 15)
+            for node_id in ids:
+                sources = {address["source"] for address in hub_node(node_id)["addresses"]}
+                if sources != {"static"}:
+                    raise CheckFailed(f"node {node_id} has sources {sources}, expected static")
+            return f"online {waited:.2f} s after the hub started"
+        check("--node and --nodes-file nodes appear online", listed_nodes_online)
+
+        def silent_entry_stays_provisional():
+            state, waited = wait_for("the silent entry offline",
+                                     lambda: node_state(late_address_id) == "offline" and
+                                     node_state(late_address_id), 15)
+            node = hub_node(late_address_id)
+            if node["advertised"] is not True:
+                raise CheckFailed("the silent entry is not listed as a current sighting")
+            return f"{state} after {waited:.2f} s: {node['state_reason']}"
+        check("entry without a node stays an address", silent_entry_stays_provisional)
+
+        def late_node_takes_its_id():
+            start_node("static-node-late")
+            _, waited = wait_for("the late node online under its id",
+                                 lambda: node_state(late["id"]) == "online", 20)
+            wait_for("the address entry gone", lambda: hub_node(late_address_id) is None, 5)
+            if len(listed_nodes()) != 3:
+                raise CheckFailed(f"{len(listed_nodes())} nodes listed, expected 3")
+            return f"identified {waited:.2f} s after it started"
+        check("late node replaces its address entry", late_node_takes_its_id)
+
+        def stopped_node_leaves_online():
+            node_id = nodes["static-node-a"]["id"]
+            fleet.signal("static-node-a", signal.SIGTERM)
+            fleet.wait_exit("static-node-a")
+            state, waited = wait_for("node A not online", lambda: node_state(node_id) in (
+                "gone", "offline") and node_state(node_id), 15, 0.05)
+            return f"{state} {waited:.2f} s after SIGTERM"
+        check("stopped static node leaves online", stopped_node_leaves_online)
+
+        def hub_restart_keeps_identity():
+            fleet.signal("hub", signal.SIGTERM)
+            if fleet.wait_exit("hub") != 0:
+                raise CheckFailed("hub exited with an error")
+            fleet.start_hub(hub_port, db_path, hub_arguments)
+            running = [nodes["static-node-b"]["id"], late["id"]]
+            running_addresses = {f"address:127.0.0.1:{nodes[name]['port']}"
+                                 for name in ("static-node-b", "static-node-late")}
+
+            def converged():
+                ids = [n["id"] for n in listed_nodes()]
+                return (all(node_state(node_id) == "online" for node_id in running)
+                        and not running_addresses & set(ids)
+                        and all(ids.count(node_id) == 1 for node_id in running))
+            _, waited = wait_for("running nodes online once each after the hub restart",
+                                 converged, 15)
+            ids = [n["id"] for n in listed_nodes()]
+            stopped_id = nodes["static-node-a"]["id"]
+            if stopped_id not in ids:
+                raise CheckFailed("the stopped node was forgotten across the restart")
+            # The stopped node's listed address cannot be identified while nothing answers there,
+            # so it shows as an address entry beside the stored node.
+            extra = sorted(set(ids) - set(running) - {stopped_id})
+            expected_extra = [f"address:127.0.0.1:{nodes['static-node-a']['port']}"]
+            if extra != expected_extra:
+                raise CheckFailed(f"listed {ids} after the restart")
+            return f"online {waited:.2f} s after the restart, one entry per running node"
+        check("hub restart keeps one entry per node", hub_restart_keeps_identity)
+    except Exception as error:  # noqa: BLE001 - set-up failure
+        results.append(("set-up", False))
+        print(f"FAIL set-up: {error}", flush=True)
+        traceback.print_exc()
+    finally:
+        fleet.stop_all()
+        failed = [name for name, ok in results if not ok]
+        if failed:
+            for name in fleet.processes:
+                print(f"--- log of {name} ---\n{fleet.log(name)[-4000:]}")
+        else:
+            shutil.rmtree(fleet.work_dir, ignore_errors=True)
+        print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
