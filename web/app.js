@@ -34,7 +34,9 @@ function cellValues(node) {
   return {
     name: node.name || node.id,
     state: node.state,
-    reason: node.state_reason,
+    reason: node.warnings?.length
+      ? `${node.state_reason} (warning: ${node.warnings.join('; ')})`
+      : node.state_reason,
     address: formatAddress(node),
     version: node.txt?.version ?? node.node_state?.version ?? '—',
     lastSeen: formatAge(node.last_seen_ms),

@@ -1,5 +1,7 @@
 #include "hub/registry/node_json.hpp"
 
+#include "hub/registry/reachability.hpp"
+
 namespace winebot::hub {
 
 using nlohmann::json;
@@ -94,6 +96,7 @@ json node_to_json(const NodeRecord& node) {
           {"latency_ms", node.last_latency_ms},
           {"consecutive_failures", node.consecutive_failures},
           {"history", history},
+          {"warnings", reachability_warnings(node)},
           {"node_state", node.last_state.is_null() ? json::object() : node.last_state}};
 }
 

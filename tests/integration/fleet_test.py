@@ -151,6 +151,27 @@ def main():
             return f"renamed to {clash_name!r}; long name cut to {len(published.encode())} bytes"
         check("name collision renames and long names are cut", collisions_and_long_names)
 
+        def refused_port_is_flagged():
+            wrong_dir = os.path.join(fleet.work_dir, "node-wrong-port")
+            binary = os.path.join(fleet.build_dir, "node", "winebot-node")
+            fleet.start("wrong-port", [binary, "--listen", f"127.0.0.1:{free_port()}",
+                                       "--state-dir", wrong_dir, "--name", "it-wrong-port",
+                                       "--advertise-port", str(free_port())])
+            wait_for("id file", lambda: os.path.exists(os.path.join(wrong_dir, "node_id")), 10)
+            wrong_id = read_node_id(wrong_dir)
+            node, _ = wait_for("refused port flagged", lambda: (
+                hub_node(wrong_id) if hub_node(wrong_id) and hub_node(wrong_id)["warnings"]
+                else None), 15)
+            fleet.signal("wrong-port", signal.SIGINT)
+            fleet.signal("wrong-port", signal.SIGINT)
+            fleet.wait_exit("wrong-port")
+            if "refuses connections" not in node["warnings"][0]:
+                raise CheckFailed(f"warnings {node['warnings']}")
+            if node["state"] not in ("degraded", "offline"):
+                raise CheckFailed(f"state {node['state']}")
+            return f"{node['state']}: {node['warnings'][0][:60]}..."
+        check("advertised port that refuses is flagged", refused_port_is_flagged)
+
         def clean_stop_marks_gone():
             fleet.signal("it-node-a", signal.SIGTERM)
             _, waited = wait_for("node A gone", lambda: node_state(id_a) == "gone", 10, 0.05)
