@@ -6,6 +6,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "hub/discovery/static_discovery.hpp"
+#include "shared/config/logging_options.hpp"
 
 namespace winebot::hub {
 
@@ -45,9 +46,7 @@ shared::OptionParser make_hub_option_parser() {
   parser.add({"events-interval", "SECONDS", "5", "WINEBOT_HUB_EVENTS_INTERVAL",
               "Time between two reads of one node's event logs, from 0.1 to 3600; 0 turns event "
               "ingest off."});
-  parser.add({"log-level", "LEVEL", "info", "WINEBOT_LOG_LEVEL", "debug, info, warn or error."});
-  parser.add({"log-format", "FORMAT", "text", "WINEBOT_LOG_FORMAT",
-              "text (event key=value) or json (one object per line)."});
+  shared::add_logging_options(parser);
   return parser;
 }
 
@@ -168,15 +167,7 @@ HubOptions parse_hub_options(int argc, const char* const* argv, const shared::En
   options.poll_interval =
       std::chrono::milliseconds(static_cast<long long>(interval_seconds * 1000));
 
-  if (!shared::parse_log_level(parsed.text("log-level"), options.log_level)) {
-    throw shared::ConfigError("Configuration validation failed: " + parsed.origin("log-level") +
-                              " must be debug, info, warn or error (got '" +
-                              parsed.text("log-level") + "')");
-  }
-  if (!shared::parse_log_format(parsed.text("log-format"), options.log_format)) {
-    throw shared::ConfigError("Configuration validation failed: " + parsed.origin("log-format") +
-                              " must be text or json (got '" + parsed.text("log-format") + "')");
-  }
+  shared::read_logging_options(parsed, options.log_level, options.log_format);
   return options;
 }
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "shared/config/logging_options.hpp"
 #include "shared/mdns/service_name.hpp"
 
 namespace winebot::node {
@@ -62,9 +63,7 @@ shared::OptionParser make_node_option_parser() {
               "After SIGTERM or SIGINT, how long the node keeps answering, with stopping=true in "
               "/state, after withdrawing its service, so that hubs see a clean stop; 0 to 60. A "
               "second signal ends it early."});
-  parser.add({"log-level", "LEVEL", "info", "WINEBOT_LOG_LEVEL", "debug, info, warn or error."});
-  parser.add({"log-format", "FORMAT", "text", "WINEBOT_LOG_FORMAT",
-              "text (event key=value) or json (one object per line)."});
+  shared::add_logging_options(parser);
   return parser;
 }
 
@@ -141,15 +140,7 @@ NodeOptions parse_node_options(int argc, const char* const* argv, const shared::
     options.max_events_query = static_cast<std::size_t>(*value);
   }
 
-  if (!shared::parse_log_level(parsed.text("log-level"), options.log_level)) {
-    throw shared::ConfigError("Configuration validation failed: " + parsed.origin("log-level") +
-                              " must be debug, info, warn or error (got '" +
-                              parsed.text("log-level") + "')");
-  }
-  if (!shared::parse_log_format(parsed.text("log-format"), options.log_format)) {
-    throw shared::ConfigError("Configuration validation failed: " + parsed.origin("log-format") +
-                              " must be text or json (got '" + parsed.text("log-format") + "')");
-  }
+  shared::read_logging_options(parsed, options.log_level, options.log_format);
   return options;
 }
 

@@ -1,6 +1,7 @@
 #include "shared/mdns/avahi_handles.hpp"
 
 #include <avahi-common/error.h>
+#include <avahi-common/timeval.h>
 
 namespace winebot::shared {
 
@@ -23,6 +24,14 @@ std::vector<std::string> read_avahi_string_list(const AvahiStringList* list) {
 
 std::string avahi_error_text(int error) {
   return avahi_strerror(error);
+}
+
+AvahiTimeoutPtr start_avahi_timeout(const AvahiPoll* api, unsigned delay_ms,
+                                    AvahiTimeoutCallback callback, void* userdata) {
+  struct timeval when {};
+  avahi_elapse_time(&when, delay_ms, 0);
+  return AvahiTimeoutPtr(api->timeout_new(api, &when, callback, userdata),
+                         AvahiTimeoutDeleter{api});
 }
 
 }  // namespace winebot::shared

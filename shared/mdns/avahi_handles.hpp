@@ -7,6 +7,7 @@
 #include <avahi-client/lookup.h>
 #include <avahi-client/publish.h>
 #include <avahi-common/strlst.h>
+#include <avahi-common/watch.h>
 
 #include <memory>
 #include <string>
@@ -35,6 +36,17 @@ using AvahiEntryGroupPtr = std::unique_ptr<AvahiEntryGroup, AvahiEntryGroupDelet
 using AvahiServiceBrowserPtr = std::unique_ptr<AvahiServiceBrowser, AvahiServiceBrowserDeleter>;
 using AvahiServiceResolverPtr = std::unique_ptr<AvahiServiceResolver, AvahiServiceResolverDeleter>;
 using AvahiStringListPtr = std::unique_ptr<AvahiStringList, AvahiStringListDeleter>;
+
+// Frees a timeout through the poll table that created it.
+struct AvahiTimeoutDeleter {
+  const AvahiPoll* api = nullptr;
+  void operator()(AvahiTimeout* timeout) const { api->timeout_free(timeout); }
+};
+using AvahiTimeoutPtr = std::unique_ptr<AvahiTimeout, AvahiTimeoutDeleter>;
+
+// Arms a one-shot timeout on `api` that calls `callback(timeout, userdata)` after `delay_ms`.
+AvahiTimeoutPtr start_avahi_timeout(const AvahiPoll* api, unsigned delay_ms,
+                                    AvahiTimeoutCallback callback, void* userdata);
 
 // Builds an Avahi string list holding `strings` in order (Avahi prepends, so this reverses).
 AvahiStringListPtr make_avahi_string_list(const std::vector<std::string>& strings);

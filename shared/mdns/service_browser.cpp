@@ -1,7 +1,6 @@
 #include "shared/mdns/service_browser.hpp"
 
 #include <avahi-common/address.h>
-#include <avahi-common/timeval.h>
 #include <net/if.h>
 
 #include <map>
@@ -16,12 +15,6 @@ namespace winebot::shared {
 namespace {
 
 constexpr unsigned kRetryDelayMs = 2000;
-
-struct AvahiTimeoutDeleter {
-  const AvahiPoll* api = nullptr;
-  void operator()(AvahiTimeout* timeout) const { api->timeout_free(timeout); }
-};
-using AvahiTimeoutPtr = std::unique_ptr<AvahiTimeout, AvahiTimeoutDeleter>;
 
 std::string interface_name(int index) {
   char name[IF_NAMESIZE] = {};
@@ -226,11 +219,7 @@ class ServiceBrowser::Impl {
     if (stopped_ || retry_) {
       return;
     }
-    struct timeval when {};
-    avahi_elapse_time(&when, kRetryDelayMs, 0);
-    const AvahiPoll* api = poll_.get();
-    retry_ = AvahiTimeoutPtr(api->timeout_new(api, &when, &Impl::on_retry, this),
-                             AvahiTimeoutDeleter{api});
+    retry_ = start_avahi_timeout(poll_.get(), kRetryDelayMs, &Impl::on_retry, this);
   }
 
   static void on_retry(AvahiTimeout* /*timeout*/, void* userdata) {

@@ -1,7 +1,6 @@
 #include "shared/mdns/service_publisher.hpp"
 
 #include <avahi-common/error.h>
-#include <avahi-common/timeval.h>
 
 #include <stdexcept>
 
@@ -15,12 +14,6 @@ namespace {
 
 constexpr int kMaxCollisionAttempts = 50;
 constexpr unsigned kRetryDelayMs = 2000;
-
-struct AvahiTimeoutDeleter {
-  const AvahiPoll* api = nullptr;
-  void operator()(AvahiTimeout* timeout) const { api->timeout_free(timeout); }
-};
-using AvahiTimeoutPtr = std::unique_ptr<AvahiTimeout, AvahiTimeoutDeleter>;
 
 }  // namespace
 
@@ -212,11 +205,7 @@ class ServicePublisher::Impl {
     if (withdrawn_ || retry_) {
       return;
     }
-    struct timeval when {};
-    avahi_elapse_time(&when, kRetryDelayMs, 0);
-    const AvahiPoll* api = poll_.get();
-    retry_ = AvahiTimeoutPtr(api->timeout_new(api, &when, &Impl::on_retry, this),
-                             AvahiTimeoutDeleter{api});
+    retry_ = start_avahi_timeout(poll_.get(), kRetryDelayMs, &Impl::on_retry, this);
   }
 
   static void on_retry(AvahiTimeout* /*timeout*/, void* userdata) {
