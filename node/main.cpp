@@ -64,7 +64,8 @@ int run(const node::NodeOptions& options, const node::RecorderSettings& recorder
   status.advertised = [&] { return publisher && publisher->established(); };
   bool stopping = false;
   status.stopping = [&] { return stopping; };
-  node::ActiveSession session(options.session_dir);
+  // The recorder writes the pointer file where the settings say, so read it from there too.
+  node::ActiveSession session(options.session_dir, recorder_settings.pointer_file);
   status.state_extensions.push_back([&session](nlohmann::json& state) {
     const auto folder = session.current();
     state["session_id"] = folder ? nlohmann::json(*session.current_id()) : nlohmann::json(nullptr);
