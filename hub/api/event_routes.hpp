@@ -12,8 +12,8 @@ class NodeRegistry;
 // `stream` (lifecycle, input or telemetry; default all), `limit` (1 to 1000, default 100) and
 // `before` (an event id, for paging back). Reads through its own read-only SQLite connection,
 // opened per request on the io_context thread.
-// NOTE: the query runs on the io_context thread; it is an indexed range read, but a very busy
-// database could delay other requests until it moves to a reader thread.
+// NOTE: the query runs on the io_context thread. It is an indexed range read, but a very busy
+// database could delay other requests until the query moves to a reader thread.
 void add_event_routes(shared::Router& router, const NodeRegistry& registry,
                       const std::filesystem::path& db);
 

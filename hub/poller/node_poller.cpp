@@ -225,7 +225,7 @@ class NodePoller::Impl {
       if (outcome.ok) {
         registry_.record_probe_success(node_id, outcome.latency_ms, outcome.state, outcome.note);
         // A provisional node merges into its real id on this probe, and that id's own loop
-        // ingests; ingesting under the provisional id would store records under an address.
+        // ingests. Ingesting here would store the records under an address.
         const NodeRecord* current = registry_.find(node_id);
         const auto now = std::chrono::steady_clock::now();
         const bool ingest_due = store_ != nullptr && settings_.events_interval.count() > 0 &&

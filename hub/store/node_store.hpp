@@ -31,7 +31,7 @@ struct IngestBatch {
 // one transaction at start-up.
 //
 // Threading: `load_nodes` runs on the caller's thread before `start`. After `start`, one writer
-// thread owns the write connection; `save` only queues a copy of the row under `mutex_`, so the
+// thread owns the write connection. `save` only queues a copy of the row under `mutex_`, so the
 // io_context thread never waits on the disk. Saves of the same node coalesce, which bounds the
 // queue by the number of nodes.
 class NodeStore {
@@ -51,9 +51,9 @@ class NodeStore {
   std::map<std::string, std::map<std::string, std::string>> load_cursors();
   void start();
   void save(const NodeRecord& node);
-  // Queues a batch; batches are written in order, never coalesced. Returns false, and drops the
-  // batch, when kMaxPendingBatches are already queued: the poller then asks again from its last
-  // committed cursor later, so nothing is lost.
+  // Queues a batch. Batches are written in order and never coalesced. Returns false, and drops
+  // the batch, when kMaxPendingBatches are already queued or the stream awaits a rewind. The
+  // poller then reads again from its cursor later, so nothing is lost.
   bool ingest(IngestBatch batch);
   std::uint64_t ingested_events() const;
   // After a failed ingest transaction, the last committed cursor of (node, stream), once; the
