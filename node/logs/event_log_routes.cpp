@@ -82,6 +82,18 @@ HttpResponse read_after_cursor(const std::filesystem::path& path, const std::str
   return HttpResponse::json(200, body);
 }
 
+// The reply to a cursor read when there is no session: nothing yet, and the same cursor again.
+HttpResponse no_session_reply(const HttpRequest& request) {
+  const auto after = request.query_value("after");
+  if (!after) {
+    return HttpResponse::json(200, {{"events", json::array()}});
+  }
+  return HttpResponse::json(200, {{"events", json::array()},
+                                  {"positions", json::array()},
+                                  {"next", *after},
+                                  {"restart", nullptr}});
+}
+
 template <typename T>
 bool failed(const QueryResult<T>& result, HttpResponse& response) {
   if (const auto* error = std::get_if<HttpResponse>(&result)) {
@@ -100,7 +112,7 @@ HttpResponse lifecycle_events(const HttpRequest& request, const ActiveSession& s
   }
   const auto folder = session.current();
   if (!folder) {
-    return HttpResponse::json(200, {{"events", json::array()}});
+    return no_session_reply(request);
   }
   const auto path = *folder / "logs" / "lifecycle.jsonl";
   if (const auto after = request.query_value("after")) {
@@ -125,7 +137,7 @@ HttpResponse input_events(const HttpRequest& request, const ActiveSession& sessi
   }
   const auto& folder = std::get<std::optional<std::filesystem::path>>(target);
   if (!folder) {
-    return HttpResponse::json(200, {{"events", json::array()}});
+    return no_session_reply(request);
   }
   const auto path =
       *folder / "logs" / input_log_file_name(request.query_value("source").value_or(""));
@@ -199,7 +211,7 @@ HttpResponse telemetry_events(const HttpRequest& request, const ActiveSession& s
   }
   const auto& folder = std::get<std::optional<std::filesystem::path>>(target);
   if (!folder) {
-    return HttpResponse::json(200, {{"events", json::array()}});
+    return no_session_reply(request);
   }
   const auto path = *folder / "logs" / "perf_metrics.jsonl";
   if (const auto after = request.query_value("after")) {

@@ -197,6 +197,23 @@ def main():
             expect(body["session_id"] == os.path.basename(session), body["session_id"])
         check("state reports stream counts", state_counts_streams)
 
+        def cursor_read_without_session():
+            empty_port = free_port()
+            fleet.env["WINEBOT_SESSION_POINTER_FILE"] = os.path.join(fleet.work_dir, "no-pointer")
+            fleet.start_node("empty-node", empty_port, os.path.join(fleet.work_dir, "empty"),
+                             ["--advertise", "off"])
+            fleet.env.pop("WINEBOT_SESSION_POINTER_FILE")
+            empty = f"http://127.0.0.1:{empty_port}"
+            wait_for("empty node answering", lambda: request(empty + "/version")[0] == 200, 10)
+            status, _, body = request(empty + "/lifecycle/events?after=&limit=5")
+            fleet.signal("empty-node", 2)
+            fleet.signal("empty-node", 2)
+            fleet.wait_exit("empty-node")
+            expect(status == 200, f"status {status}")
+            expect(body == {"events": [], "positions": [], "next": "", "restart": None},
+                   f"body {body}")
+        check("cursor read without a session keeps its shape", cursor_read_without_session)
+
         def api_key_required_when_set():
             fleet.signal("log-node", 15)
             fleet.wait_exit("log-node")
