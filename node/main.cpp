@@ -64,7 +64,7 @@ int run(const node::NodeOptions& options, const node::RecorderSettings& recorder
   status.advertised = [&] { return publisher && publisher->established(); };
   bool stopping = false;
   status.stopping = [&] { return stopping; };
-  // The recorder writes the pointer file where the settings say, so read it from there too.
+  // The recorder writes the pointer file at the path in its settings, so read it from there too.
   node::ActiveSession session(options.session_dir, recorder_settings.pointer_file);
   status.state_extensions.push_back([&session](nlohmann::json& state) {
     const auto folder = session.current();

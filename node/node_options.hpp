@@ -19,7 +19,7 @@ struct NodeOptions {
   std::string name;  // Instance name to advertise; valid UTF-8.
   // Session folder to serve when the recorder has none; unset means WineBot's pointer file.
   std::optional<std::filesystem::path> session_dir;
-  // Where the recorder creates session folders.
+  // Folder under which the recorder creates session folders.
   std::filesystem::path session_root;
   // Recording defaults for a start request that names none: X display, encoded size (empty means
   // the display's own size) and frame rate.

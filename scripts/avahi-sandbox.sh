@@ -6,7 +6,7 @@
 #   scripts/avahi-sandbox.sh start DIR   # prints the export line for DBUS_SYSTEM_BUS_ADDRESS
 #   scripts/avahi-sandbox.sh stop DIR    # stops what `start DIR` started, by pid
 #
-# DIR holds the bus socket, both configurations, the pids and the daemons' logs.
+# DIR contains the bus socket, both configurations, the pids and the daemons' logs.
 set -euo pipefail
 
 readonly WAIT_SECONDS=15
@@ -77,8 +77,8 @@ start() {
     >"$dir/dbus.pid" 2>"$dir/dbus.log" </dev/null
   export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$dir/bus"
 
-  # avahi-daemon insists on /run/avahi-daemon/pid and refuses to start beside a stale one. A
-  # private mount namespace with a tmpfs there gives each sandbox its own; `unshare` and `sh`
+  # avahi-daemon insists on /run/avahi-daemon/pid and will not start beside a stale one. A
+  # private mount namespace with a tmpfs there gives each sandbox its own. `unshare` and `sh`
   # exec into the daemon, so the recorded pid is the daemon's.
   mkdir -p /run/avahi-daemon
   unshare -m --propagation private sh -c \
@@ -94,7 +94,7 @@ start() {
       return 1
     fi
     if ((SECONDS > deadline)); then
-      echo "avahi-sandbox: avahi-daemon did not answer within ${WAIT_SECONDS}s" >&2
+      echo "avahi-sandbox: avahi-daemon did not respond within ${WAIT_SECONDS}s" >&2
       stop "$dir"
       return 1
     fi

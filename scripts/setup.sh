@@ -44,8 +44,8 @@ if ((${#missing[@]} > 0)); then
     SUDO=
   fi
   # Installing avahi-daemon or dbus would otherwise start the system daemons, and a system
-  # avahi-daemon multicasts on every interface. A policy-rc.d that exits 101 tells Debian's
-  # maintainer scripts not to start services; add one for the duration of the install.
+  # avahi-daemon multicasts on every interface. A policy-rc.d that exits 101 stops Debian's
+  # maintainer scripts from starting services, so add one for the duration of the install.
   guard_added=0
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null

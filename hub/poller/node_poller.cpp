@@ -27,7 +27,7 @@ struct ProbeOutcome {
   nlohmann::json state;
   std::string error;
   std::string note;       // Reason to show instead of the default when the probe succeeded.
-  NodeEndpoint endpoint;  // The endpoint that answered.
+  NodeEndpoint endpoint;  // The endpoint that responded.
 };
 
 // Event streams read after their cursors: stream name and node path.

@@ -30,7 +30,7 @@ struct PollSettings {
 // keep-alive connection and a deadline on every request, so a slow or garbage-answering node
 // delays only itself. A node's loop ends when the node is gone and restarts on the next `poke`.
 // Every `events_interval` the loop also reads the node's lifecycle, input and telemetry streams
-// after their cursors and hands the records to the store; a cursor advances only when the store
+// after their cursors and hands the records to the store. A cursor advances only when the store
 // accepted the batch, so records are neither lost nor ingested twice.
 // Threading: belongs to the io_context thread, like the registry it updates.
 class NodePoller {

@@ -86,7 +86,7 @@ struct RegistrySettings {
 };
 
 // In-memory table of every node the hub has seen, one entry per node id however many sightings
-// (interfaces, IPv4 and IPv6) report it. It holds the state machine: the poller feeds it probe
+// (interfaces, IPv4 and IPv6) report it. It contains the state machine: the poller feeds it probe
 // results and discovery feeds it sightings. Time comes from an injected clock (epoch ms), so
 // tests control it. Threading: belongs to the hub's io_context thread.
 class NodeRegistry {

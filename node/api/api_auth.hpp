@@ -23,7 +23,7 @@ bool constant_time_equal(std::string_view left, std::string_view right);
 // Builds the request filter for WineBot's `X-API-Key` scheme. With a token set, a request for a
 // known route without the header or with another value gets 401 {"detail": "Invalid or missing
 // API Token"}. Exempt: "/", paths under "/ui", and "/openapi.json", "/docs", "/redoc". Unknown
-// paths are left to the router, which answers 404 with or without a token.
+// paths are left to the router, which returns 404 with or without a token.
 shared::RequestFilter make_api_key_filter(const shared::Router& router, ExpectedToken expected);
 
 }  // namespace winebot::node

@@ -25,9 +25,9 @@ struct LogQuerySettings {
 template <typename T>
 using QueryResult = std::variant<T, shared::HttpResponse>;
 
-// Reads `limit` as WineBot does: absent means `default_limit`; not an integer gives 422 with a
-// FastAPI-style detail list; below 1 gives 400 "limit must be >= 1"; above the maximum 400
-// "limit must be <= N".
+// Reads `limit` as WineBot does. Absent means `default_limit`, and a value that is not an integer
+// gives 422 with a FastAPI-style detail list. Below 1 gives 400 "limit must be >= 1", and above
+// the maximum 400 "limit must be <= N".
 QueryResult<std::size_t> parse_limit(const shared::HttpRequest& request, std::size_t default_limit,
                                      std::size_t max_limit);
 
@@ -38,7 +38,7 @@ QueryResult<std::optional<long long>> parse_optional_integer(const shared::HttpR
 // The session folder a log request targets: the one named by `session_dir`, or by `session_id`
 // under `session_root` (or the configured root), else the active session, which may be none.
 // A `session_dir` outside the allowed folders or a `session_id` with "/" or ".." gives 400 (where
-// WineBot answered 500), and a named folder that does not exist gives 404 "Session directory not
+// WineBot returned 500), and a named folder that does not exist gives 404 "Session directory not
 // found".
 QueryResult<std::optional<std::filesystem::path>> resolve_session_target(
     const shared::HttpRequest& request, const ActiveSession& session,

@@ -12,8 +12,8 @@ namespace winebot::node {
 // Bounds on what one summary keeps in memory, whatever the file's size.
 struct PerfSummaryLimits {
   std::size_t max_metrics = 1000;  // Further metric names are counted in `metrics_dropped`.
-  // Per metric, at most this many values are kept for percentiles, as a uniform random sample
-  // (reservoir sampling) once exceeded; count, min, max and mean stay exact.
+  // Per metric, at most this many values are kept for percentiles. Beyond that they are a uniform
+  // random sample (reservoir sampling), while count, min, max and mean stay exact.
   std::size_t max_values_per_metric = 100'000;
 };
 

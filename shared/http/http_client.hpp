@@ -14,7 +14,7 @@ struct HttpClientResult {
   bool ok = false;  // A complete response arrived, whatever its status.
   int status = 0;
   std::string body;
-  std::string error;  // Why no response arrived, e.g. "connection refused", "timed out".
+  std::string error;  // Reason no response arrived, e.g. "connection refused", "timed out".
   double elapsed_ms = 0;
 };
 

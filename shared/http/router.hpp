@@ -12,7 +12,7 @@ namespace winebot::shared {
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 // Runs before routing; a returned response (for example a 401) is sent instead of the route's.
 using RequestFilter = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
-// Runs on every response, errors included, for headers that every answer carries.
+// Runs on every response, errors included, for headers that every response carries.
 using ResponseDecorator = std::function<void(const HttpRequest&, HttpResponse&)>;
 
 // Route table mapping a method and a path pattern to a handler. Patterns are literal segments and
