@@ -17,6 +17,9 @@
 #include "node/api/node_routes.hpp"
 #include "node/api/recording_routes.hpp"
 #include "node/identity/node_identity.hpp"
+#include "node/idle/idle_pauser.hpp"
+#include "node/idle/idle_routes.hpp"
+#include "node/idle/idle_settings.hpp"
 #include "node/logs/event_log_routes.hpp"
 #include "node/logs/stream_stats.hpp"
 #include "node/node_options.hpp"
@@ -48,7 +51,8 @@ shared::TxtRecord make_txt(const std::string& node_id, std::uint16_t api_port,
           {"state", recorder.derived_status()}};
 }
 
-int run(const node::NodeOptions& options, const node::RecorderSettings& recorder_settings) {
+int run(const node::NodeOptions& options, const node::RecorderSettings& recorder_settings,
+        const node::IdleSettings& idle_settings) {
   shared::Logger::configure(options.log_level, options.log_format);
   const std::string node_id = node::load_or_create_node_id(options.state_dir);
 
@@ -95,8 +99,15 @@ int run(const node::NodeOptions& options, const node::RecorderSettings& recorder
                         {"input", input_stats.refresh(logs / "input_events.jsonl")},
                         {"perf", perf_stats.refresh(logs / "perf_metrics.jsonl")}};
   });
+  // The idle pauser watches the display the recorder records by default; a start request that
+  // names another display is not followed.
+  node::IdlePauser pauser(io, idle_settings, recorder, telemetry,
+                          {recorder_settings.default_display, options.state_dir / "control_mode"});
+  status.state_extensions.push_back(
+      [&pauser](nlohmann::json& state) { state["idle"] = pauser.state_json(); });
   node::add_node_routes(router, status);
-  node::add_recording_routes(router, recorder);
+  node::add_recording_routes(router, recorder, &telemetry);
+  node::add_idle_routes(router, pauser);
   recorder.recover_interrupted_sessions();
   const char* startup_token = std::getenv("API_TOKEN");
   router.set_request_filter(node::make_api_key_filter(
@@ -111,6 +122,8 @@ int run(const node::NodeOptions& options, const node::RecorderSettings& recorder
                                                                 std::to_string(status.api_port)),
                                     shared::field("version", kVersion)});
 
+  pauser.start();
+
   shared::AsioPoll poll(io);
   if (options.advertise) {
     const auto port = options.advertise_port.value_or(status.api_port);
@@ -119,7 +132,7 @@ int run(const node::NodeOptions& options, const node::RecorderSettings& recorder
         shared::ServiceAdvertisement{
             options.name, {"_winebot._tcp"}, port, make_txt(node_id, port, session, recorder)});
     publisher->start();
-    recorder.set_change_listener(
+    recorder.add_change_listener(
         [&, port] { publisher->update_txt(make_txt(node_id, port, session, recorder)); });
   }
 
@@ -149,6 +162,7 @@ int run(const node::NodeOptions& options, const node::RecorderSettings& recorder
             {shared::field("node", node_id), shared::field("signal", signal_number),
              shared::field("grace_ms", static_cast<long long>(options.stop_grace.count()))});
         // The recorder finalises its video first; the withdrawal and grace period follow.
+        pauser.stop();
         recorder.shutdown([&] {
           if (publisher) {
             publisher->withdraw();
@@ -170,10 +184,12 @@ int run(const node::NodeOptions& options, const node::RecorderSettings& recorder
 int main(int argc, char** argv) {
   node::NodeOptions options;
   node::RecorderSettings recorder_settings;
+  node::IdleSettings idle_settings;
   try {
     options = node::parse_node_options(argc, argv, shared::process_environment());
     if (!options.help && !options.version) {
       recorder_settings = node::load_recorder_settings(shared::process_environment(), options);
+      idle_settings = node::load_idle_settings(shared::process_environment());
     }
   } catch (const shared::ConfigError& error) {
     std::cerr << "winebot-node: " << error.what() << '\n';
@@ -189,7 +205,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    return run(options, recorder_settings);
+    return run(options, recorder_settings, idle_settings);
   } catch (const std::exception& error) {
     shared::log_error("node.failed", {shared::field("error", error.what())});
     return 1;

@@ -1,5 +1,7 @@
 #include "node/api/recording_routes.hpp"
 
+#include <chrono>
+
 #include <nlohmann/json.hpp>
 
 namespace winebot::node {
@@ -12,6 +14,44 @@ constexpr int kMaxFps = 120;
 
 shared::HttpResponse reply(const RecordingReply& result) {
   return shared::HttpResponse::json(result.http_status, result.body);
+}
+
+// Emits WineBot's recording.api_<action>.latency metric for one recording action, into the
+// session the reply names, else the active one.
+void emit_action_latency(TelemetryEmitter& telemetry, const Recorder& recorder,
+                         const std::string& action, const RecordingReply& result,
+                         std::chrono::steady_clock::duration elapsed) {
+  OperationTiming timing;
+  timing.feature = "recording";
+  timing.capability = "api";
+  timing.feature_set = "recording_and_artifacts";
+  timing.operation = action;
+  timing.metric = "recording.api_" + action + ".latency";
+  timing.duration_ms = std::chrono::duration<double, std::milli>(elapsed).count();
+  timing.result = result.http_status < 400 ? "ok" : "error";
+  timing.tags = {{"status", result.body.value("status", std::to_string(result.http_status))}};
+  if (action == "start" && result.body.contains("segment")) {
+    timing.tags["segment"] = result.body["segment"];
+  }
+  std::optional<std::filesystem::path> session_dir = recorder.active_session_dir();
+  if (const auto named = result.body.find("session_dir");
+      named != result.body.end() && named->is_string()) {
+    session_dir = named->get<std::string>();
+  }
+  telemetry.emit(session_dir, timing);
+}
+
+// Runs a recording action, times it for the telemetry (when there is an emitter) and replies.
+template <typename Action>
+shared::HttpResponse run_action(const std::string& name, Recorder& recorder,
+                                TelemetryEmitter* telemetry, Action action) {
+  const auto started = std::chrono::steady_clock::now();
+  const RecordingReply result = action();
+  if (telemetry != nullptr) {
+    emit_action_latency(*telemetry, recorder, name, result,
+                        std::chrono::steady_clock::now() - started);
+  }
+  return reply(result);
 }
 
 // Reads an optional string field; false when present with another type.
@@ -157,22 +197,26 @@ std::optional<std::filesystem::path> parse_recover_request(const std::string& bo
   return std::filesystem::path(session_dir.value_or(""));
 }
 
-void add_recording_routes(shared::Router& router, Recorder& recorder) {
-  router.add("POST", "/recording/start", [&recorder](const shared::HttpRequest& request) {
-    std::string error;
-    const auto start = parse_start_request(request.body, error);
-    if (!start) {
-      return shared::HttpResponse::error(422, error);
-    }
-    return reply(recorder.start(*start));
+void add_recording_routes(shared::Router& router, Recorder& recorder, TelemetryEmitter* telemetry) {
+  router.add(
+      "POST", "/recording/start", [&recorder, telemetry](const shared::HttpRequest& request) {
+        std::string error;
+        const auto start = parse_start_request(request.body, error);
+        if (!start) {
+          return shared::HttpResponse::error(422, error);
+        }
+        return run_action("start", recorder, telemetry, [&] { return recorder.start(*start); });
+      });
+  router.add("POST", "/recording/pause", [&recorder, telemetry](const shared::HttpRequest&) {
+    return run_action("pause", recorder, telemetry,
+                      [&] { return recorder.pause(PauseOrigin::kManual); });
   });
-  router.add("POST", "/recording/pause", [&recorder](const shared::HttpRequest&) {
-    return reply(recorder.pause(PauseOrigin::kManual));
+  router.add("POST", "/recording/resume", [&recorder, telemetry](const shared::HttpRequest&) {
+    return run_action("resume", recorder, telemetry, [&] { return recorder.resume(); });
   });
-  router.add("POST", "/recording/resume",
-             [&recorder](const shared::HttpRequest&) { return reply(recorder.resume()); });
-  router.add("POST", "/recording/stop",
-             [&recorder](const shared::HttpRequest&) { return reply(recorder.stop()); });
+  router.add("POST", "/recording/stop", [&recorder, telemetry](const shared::HttpRequest&) {
+    return run_action("stop", recorder, telemetry, [&] { return recorder.stop(); });
+  });
   router.add("POST", "/recording/recover", [&recorder](const shared::HttpRequest& request) {
     std::string error;
     const auto session_dir = parse_recover_request(request.body, error);

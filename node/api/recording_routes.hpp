@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "node/recorder/recorder.hpp"
+#include "node/telemetry/telemetry_emitter.hpp"
 #include "shared/http/router.hpp"
 
 namespace winebot::node {
@@ -15,8 +16,10 @@ namespace winebot::node {
 //   POST /recording/start, /recording/pause, /recording/resume, /recording/stop (the action
 //   envelope), POST /recording/recover, GET /health/recording, GET /recording/health,
 //   GET /metrics (the recorder's counters in Prometheus text) and GET /openapi.json (the
-//   recording schemas). Handlers run on the io_context thread, like the recorder.
-void add_recording_routes(shared::Router& router, Recorder& recorder);
+//   recording schemas). Handlers run on the io_context thread, like the recorder. With a
+//   `telemetry` emitter, each action emits WineBot's recording.api_<action>.latency metric.
+void add_recording_routes(shared::Router& router, Recorder& recorder,
+                          TelemetryEmitter* telemetry = nullptr);
 
 // The recording part of the node's OpenAPI document, served at GET /openapi.json: the four
 // actions, whose 200 responses refer to RecordingActionResponse (stop, pause, resume) and

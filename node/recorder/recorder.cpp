@@ -730,8 +730,8 @@ void Recorder::set_state(RecorderState state) {
   if (segment_ && state != RecorderState::kIdle) {
     write_state_file(segment_->folder, recorder_state_name(state));
   }
-  if (on_change_) {
-    on_change_();
+  for (const auto& listener : change_listeners_) {
+    listener();
   }
 }
 
@@ -762,8 +762,21 @@ void Recorder::set_manual_lock(bool locked) {
   }
 }
 
+void Recorder::append_lifecycle_event(const std::string& kind, const std::string& message,
+                                      const json& extra, const std::string& source) {
+  const auto folder = segment_ ? std::optional<SessionFolder>(segment_->folder) : active_folder();
+  if (folder) {
+    lifecycle(*folder, kind, message, extra, source);
+  }
+}
+
+std::optional<std::filesystem::path> Recorder::active_session_dir() const {
+  const auto folder = segment_ ? std::optional<SessionFolder>(segment_->folder) : active_folder();
+  return folder ? std::optional<std::filesystem::path>(folder->path()) : std::nullopt;
+}
+
 void Recorder::lifecycle(const SessionFolder& folder, const std::string& kind,
-                         const std::string& message, json extra) {
+                         const std::string& message, json extra, const std::string& source) {
   const auto path = folder.lifecycle_log();
   auto& log = lifecycle_logs_[path];
   if (!log) {
@@ -776,7 +789,7 @@ void Recorder::lifecycle(const SessionFolder& folder, const std::string& kind,
                       {"session_id", folder.id()},
                       {"kind", kind},
                       {"message", message},
-                      {"source", "recorder"}};
+                      {"source", source}};
   if (extra.is_object() && !extra.empty()) {
     record["extra"] = extra;
   }

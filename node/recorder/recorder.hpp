@@ -18,6 +18,7 @@
 #include "node/recorder/capture_backend.hpp"
 #include "node/recorder/recorder_heartbeat.hpp"
 #include "node/recorder/recorder_settings.hpp"
+#include "node/recorder/recorder_state.hpp"
 #include "node/recorder/segment_recovery.hpp"
 #include "node/recorder/segment_worker.hpp"
 #include "node/recorder/session_folder.hpp"
@@ -26,9 +27,6 @@
 #include "shared/jsonl/jsonl_appender.hpp"
 
 namespace winebot::node {
-
-enum class RecorderState { kIdle, kRecording, kPaused, kStopping };
-const char* recorder_state_name(RecorderState state);
 
 // The optional body of POST /recording/start, already validated.
 struct StartRequest {
@@ -100,8 +98,19 @@ class Recorder {
   nlohmann::json state_json();             // the "recorder" object of GET /state
   std::string metrics_text();              // Prometheus text for GET /metrics
 
-  // Called on the io_context thread after every state or session change (for the TXT record).
-  void set_change_listener(std::function<void()> listener) { on_change_ = std::move(listener); }
+  // Adds a callback run on the io_context thread after every state or session change (for the
+  // TXT record and the idle pauser). A listener must not call the recording actions directly,
+  // because it runs inside them: post the work instead.
+  void add_change_listener(std::function<void()> listener) {
+    change_listeners_.push_back(std::move(listener));
+  }
+
+  // Appends a WineBot lifecycle event (`logs/lifecycle.jsonl`) to the active session, if any.
+  // `source` names the writer, for example "monitor" for the idle pauser.
+  void append_lifecycle_event(const std::string& kind, const std::string& message,
+                              const nlohmann::json& extra, const std::string& source);
+  // The active session's folder: the recording segment's, else the one the pointer file names.
+  std::optional<std::filesystem::path> active_session_dir() const;
 
  private:
   struct Segment {
@@ -144,7 +153,8 @@ class Recorder {
   void write_state_file(const SessionFolder& folder, const char* value);
   void set_manual_lock(bool locked);
   void lifecycle(const SessionFolder& folder, const std::string& kind, const std::string& message,
-                 nlohmann::json extra = nlohmann::json::object());
+                 nlohmann::json extra = nlohmann::json::object(),
+                 const std::string& source = "recorder");
   void submit_manifest(const SessionFolder& folder, const std::string& action);
   void run_retention(const SessionFolder& folder);
   std::map<std::string, std::string> config_snapshot() const;
@@ -167,7 +177,7 @@ class Recorder {
   std::string last_timeline_id_;
   bool manual_lock_ = false;
   std::vector<std::function<void()>> shutdown_waiters_;
-  std::function<void()> on_change_;
+  std::vector<std::function<void()>> change_listeners_;
   RecorderHeartbeat heartbeat_;
   Totals totals_;
   std::map<std::filesystem::path, std::unique_ptr<shared::JsonlAppender>> lifecycle_logs_;

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "node/recorder/recorder_event.hpp"
+#include "tests/unit/support/fake_capture_backend.hpp"
 #include "tests/unit/support/run_until.hpp"
 #include "tests/unit/support/temp_folder.hpp"
 
@@ -26,77 +27,8 @@ using winebot::node::RecorderState;
 using winebot::node::Resolution;
 using winebot::node::SegmentOutput;
 using winebot::node::StartRequest;
-
-// A gate the fake backend waits at when a test closes it.
-struct Gate {
-  std::mutex mutex;
-  std::condition_variable changed;
-  bool open = true;
-
-  void close() {
-    std::lock_guard lock(mutex);
-    open = false;
-  }
-  void release() {
-    {
-      std::lock_guard lock(mutex);
-      open = true;
-    }
-    changed.notify_all();
-  }
-  void pass() {
-    std::unique_lock lock(mutex);
-    changed.wait(lock, [this] { return open; });
-  }
-};
-
-// What the tests control in every backend the factory makes.
-struct FakeDisplay {
-  Gate resume_gate;
-  Gate finish_gate;
-  Gate finalize_gate;
-  std::mutex mutex;
-  Resolution size{1280, 720};
-  CaptureError open_error;
-
-  void resize(Resolution to) {
-    std::lock_guard lock(mutex);
-    size = to;
-  }
-};
-
-// Records nothing: frames are counted, no video file is written.
-class FakeBackend : public CaptureBackend {
- public:
-  explicit FakeBackend(FakeDisplay& display) : display_(display) {}
-
-  CaptureError open(const CapturePlan&, const SegmentOutput&) override {
-    std::lock_guard lock(display_.mutex);
-    opened_ = display_.size;
-    return display_.open_error;
-  }
-  FrameResult capture_frame(std::int64_t) override { return {FrameOutcome::kEncoded, {}}; }
-  CaptureError finish() override {
-    display_.finish_gate.pass();
-    return {};
-  }
-  CaptureError before_resume() override {
-    display_.resume_gate.pass();
-    return {};
-  }
-  void before_finalize() override { display_.finalize_gate.pass(); }
-  std::optional<Resolution> probe_display() override {
-    std::lock_guard lock(display_.mutex);
-    return display_.size;
-  }
-  Resolution display_resolution() const override { return opened_; }
-  Resolution output_resolution() const override { return opened_; }
-  std::uint64_t bytes_written() const override { return 0; }
-
- private:
-  FakeDisplay& display_;
-  Resolution opened_;
-};
+using winebot::test::FakeBackend;
+using winebot::test::FakeDisplay;
 
 struct RecorderFixture {
   RecorderFixture() {
