@@ -5,8 +5,9 @@
 
 namespace winebot::node {
 
-// Who produced an input: WineBot's `origin` field of input events. X server input and lines
-// without a known origin are kUnknown: they count as activity but do not name a controller.
+// The producer of an input, as WineBot's `origin` field of input events names it. X server input
+// and lines without a known origin are kUnknown: they count as activity but do not name a
+// controller.
 enum class ActivityOrigin { kUnknown, kUser, kAgent };
 
 const char* to_string(ActivityOrigin origin);
@@ -14,8 +15,8 @@ const char* to_string(ActivityOrigin origin);
 // Parses "user", "agent" or "unknown" (exact, lower case); anything else is nullopt.
 std::optional<ActivityOrigin> parse_activity_origin(std::string_view text);
 
-// Who is in control of the session: the control mode's fixed party, or in hybrid mode whoever
-// acted last. kNobody until a user or an agent has acted in hybrid mode.
+// The party in control of the session: the one the control mode fixes, or in hybrid mode the
+// last one to act. kNobody until a user or an agent has acted in hybrid mode.
 enum class Controller { kNobody, kUser, kAgent };
 
 // Returns "user", "agent" or "nobody".

@@ -2,7 +2,8 @@
 
 namespace winebot::node {
 
-ActivityTracker::ActivityTracker(TimePoint start) : last_activity_(start), last_attributed_(start) {}
+ActivityTracker::ActivityTracker(TimePoint start)
+    : last_activity_(start), last_attributed_(start) {}
 
 void ActivityTracker::record(ActivityOrigin origin, const std::string& source, TimePoint at) {
   if (at > last_activity_) {

@@ -63,9 +63,7 @@ IdlePauser::IdlePauser(boost::asio::io_context& io, IdleSettings settings, Recor
       activity_(IdleClock::now()),
       decision_timer_(io),
       sample_timer_(io),
-      input_logs_(io, [this](ActivityOrigin origin) {
-        record_activity(origin, "input_log");
-      }) {}
+      input_logs_(io, [this](ActivityOrigin origin) { record_activity(origin, "input_log"); }) {}
 
 void IdlePauser::start() {
   recorder_.add_change_listener([this, alive = std::weak_ptr<bool>(alive_)] {
@@ -290,12 +288,12 @@ void IdlePauser::arm_timer(std::optional<IdleClock::time_point> at) {
     return;
   }
   decision_timer_.expires_at(*at);
-  decision_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](
-                                 const boost::system::error_code& error) {
-    if (!error && !alive.expired()) {
-      evaluate();
-    }
-  });
+  decision_timer_.async_wait(
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& error) {
+        if (!error && !alive.expired()) {
+          evaluate();
+        }
+      });
 }
 
 void IdlePauser::close_inactivity_span(IdleClock::time_point now) {
@@ -343,14 +341,14 @@ void IdlePauser::schedule_sample_metric() {
     return;
   }
   sample_timer_.expires_after(settings_.sample_period);
-  sample_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](
-                               const boost::system::error_code& error) {
-    if (error || alive.expired()) {
-      return;
-    }
-    emit_sample_metric();
-    schedule_sample_metric();
-  });
+  sample_timer_.async_wait(
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& error) {
+        if (error || alive.expired()) {
+          return;
+        }
+        emit_sample_metric();
+        schedule_sample_metric();
+      });
 }
 
 void IdlePauser::emit_sample_metric() {
@@ -372,8 +370,8 @@ void IdlePauser::emit_sample_metric() {
   telemetry_.emit(recorder_.active_session_dir(), timing);
 }
 
-void IdlePauser::emit_timing(const char* operation, const char* metric, double duration_ms,
-                             bool ok, json tags) {
+void IdlePauser::emit_timing(const char* operation, const char* metric, double duration_ms, bool ok,
+                             json tags) {
   OperationTiming timing;
   timing.feature = "recording";
   timing.capability = "inactivity_monitor";
@@ -400,8 +398,8 @@ json IdlePauser::state_json() const {
   }
   return {{"enabled", threshold > milliseconds::zero()},
           {"control_mode", to_string(mode_)},
-          {"controller", controller() == Controller::kNobody ? json(nullptr)
-                                                             : json(to_string(controller()))},
+          {"controller",
+           controller() == Controller::kNobody ? json(nullptr) : json(to_string(controller()))},
           {"idle_seconds", seconds_of(now - activity_.last_activity())},
           {"idle_threshold_seconds", seconds_of(threshold)},
           {"last_activity_origin", to_string(activity_.last_origin())},

@@ -21,9 +21,9 @@
 
 namespace winebot::node {
 
-// Where the idle pauser takes its activity from and where it keeps the control mode.
+// The idle pauser's X display and the file that keeps its control mode.
 struct IdlePauserSources {
-  std::string display;  // X display whose idle time counts as activity; empty: none
+  std::string display;              // X display whose idle time counts as activity; empty: none
   std::filesystem::path mode_file;  // the control mode set through the API; empty: not kept
 };
 

@@ -7,8 +7,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
-IdleDecision decide_while_recording(const IdleObservation& observation,
-                                    const PauseHistory& history, IdleDecision decision) {
+IdleDecision decide_while_recording(const IdleObservation& observation, const PauseHistory& history,
+                                    IdleDecision decision) {
   if (decision.threshold <= milliseconds::zero()) {
     decision.reason = "disabled";
     return decision;
@@ -37,7 +37,8 @@ IdleDecision decide_while_paused(const IdleObservation& observation, const Pause
   // Activity from before the last automatic pause never resumes it, even when the idle
   // threshold is shorter than the resume window (WineBot would resume on it).
   const auto window_end = observation.last_activity + settings.resume_window;
-  const bool stale = history.last_auto_pause && observation.last_activity <= *history.last_auto_pause;
+  const bool stale =
+      history.last_auto_pause && observation.last_activity <= *history.last_auto_pause;
   if (observation.now > window_end || stale) {
     decision.reason = "no_recent_activity";
     return decision;

@@ -32,8 +32,7 @@ json mode_json(const IdlePauser& pauser) {
 
 }  // namespace
 
-std::optional<ActivityOrigin> parse_activity_request(const std::string& body,
-                                                     std::string& error) {
+std::optional<ActivityOrigin> parse_activity_request(const std::string& body, std::string& error) {
   const auto text = required_text(body, "origin", error);
   if (!text) {
     return std::nullopt;

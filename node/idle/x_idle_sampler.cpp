@@ -107,7 +107,12 @@ XIdleSampler::Reading XIdleSampler::read_idle() {
     pending_sequence_ = xcb_screensaver_query_info(connection_.get(), root_).sequence;
     xcb_flush(connection_.get());
   }
+  return wait_for_reply();
+}
 
+// Waits up to kXIdleReplyTimeout for the pending query's reply, checking for a stop request
+// every kXIdleStopCheckInterval.
+XIdleSampler::Reading XIdleSampler::wait_for_reply() {
   const auto deadline = Clock::now() + kXIdleReplyTimeout;
   while (!stop_requested()) {
     if (std::optional<Reading> reading = poll_reply()) {
@@ -115,8 +120,8 @@ XIdleSampler::Reading XIdleSampler::read_idle() {
     }
     const auto left = deadline - Clock::now();
     if (left <= Clock::duration::zero()) {
-      return {std::nullopt, "no reply from the X server within " +
-                                std::to_string(kXIdleReplyTimeout.count()) + " ms"};
+      return {std::nullopt, "timed out after " + std::to_string(kXIdleReplyTimeout.count()) +
+                                " ms waiting for the X server's reply"};
     }
     wait_readable(
         std::min(kXIdleStopCheckInterval, std::chrono::ceil<std::chrono::milliseconds>(left)));

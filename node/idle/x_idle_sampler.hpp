@@ -79,6 +79,7 @@ class XIdleSampler {
   bool stop_requested() const;
   Reading read_idle();
   std::string connect();
+  Reading wait_for_reply();
   std::optional<Reading> poll_reply();
   void drop_connection();
   void discard_events();

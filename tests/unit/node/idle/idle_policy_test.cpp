@@ -35,8 +35,8 @@ PauseHistory auto_paused_at(IdleClock::duration paused_at) {
 
 IdleObservation paused_at(IdleClock::duration since_start, IdleClock::duration last_activity,
                           bool manual_lock = false) {
-  return {kStart + since_start, kStart + last_activity, Controller::kNobody,
-          RecorderState::kPaused, manual_lock};
+  return {kStart + since_start, kStart + last_activity, Controller::kNobody, RecorderState::kPaused,
+          manual_lock};
 }
 
 TEST_CASE("IdlePolicy keeps recording before the threshold", "[idle]") {
@@ -220,8 +220,8 @@ TEST_CASE("PauseHistory dwell starts at the first paused observation", "[idle]")
 
 TEST_CASE("PauseHistory resets on a session change", "[idle]") {
   auto history = auto_paused_at(100s);
-  history = observe_recorder(history, std::string("session-2"), RecorderState::kPaused,
-                             kStart + 200s);
+  history =
+      observe_recorder(history, std::string("session-2"), RecorderState::kPaused, kStart + 200s);
   CHECK(history.session_id == std::optional<std::string>("session-2"));
   CHECK_FALSE(history.last_auto_pause);
   REQUIRE(history.paused_since);
@@ -236,12 +236,11 @@ TEST_CASE("PauseHistory resets on a session change", "[idle]") {
 
 TEST_CASE("IdlePolicy session change lifts the cooldown", "[idle]") {
   auto history = auto_paused_at(100s);
-  history = observe_recorder(history, std::string("session-2"), RecorderState::kPaused,
-                             kStart + 101s);
+  history =
+      observe_recorder(history, std::string("session-2"), RecorderState::kPaused, kStart + 101s);
   auto no_dwell = settings();
   no_dwell.min_pause = 0s;
-  CHECK(decide_idle_action(paused_at(105s, 105s), history, no_dwell).action ==
-        IdleAction::kResume);
+  CHECK(decide_idle_action(paused_at(105s, 105s), history, no_dwell).action == IdleAction::kResume);
 }
 
 }  // namespace

@@ -56,9 +56,9 @@ TEST_CASE("IdleSettings blank value means the default", "[idle]") {
 }
 
 TEST_CASE("IdleSettings rejects a value that is not whole seconds", "[idle]") {
-  CHECK_THROWS_WITH(load({{"WINEBOT_INACTIVITY_MIN_PAUSE_SECONDS", "1.5"}}),
-                    Catch::Contains("WINEBOT_INACTIVITY_MIN_PAUSE_SECONDS") &&
-                        Catch::Contains("'1.5'"));
+  CHECK_THROWS_WITH(
+      load({{"WINEBOT_INACTIVITY_MIN_PAUSE_SECONDS", "1.5"}}),
+      Catch::Contains("WINEBOT_INACTIVITY_MIN_PAUSE_SECONDS") && Catch::Contains("'1.5'"));
   CHECK_THROWS_AS(load({{"WINEBOT_INACTIVITY_PAUSE_SECONDS", "soon"}}), shared::ConfigError);
 }
 
@@ -67,9 +67,9 @@ TEST_CASE("IdleSettings control mode comes from the environment", "[idle]") {
   CHECK(load({{"MODE", "interactive"}}).default_mode == ControlMode::kHybrid);
   CHECK(load({{"MODE", "interactive"}, {"WINEBOT_INSTANCE_CONTROL_MODE", "human-only"}})
             .default_mode == ControlMode::kHumanOnly);
-  CHECK_THROWS_WITH(load({{"WINEBOT_INSTANCE_CONTROL_MODE", "robots"}}),
-                    Catch::Contains("human-only, agent-only, hybrid") &&
-                        Catch::Contains("'robots'"));
+  CHECK_THROWS_WITH(
+      load({{"WINEBOT_INSTANCE_CONTROL_MODE", "robots"}}),
+      Catch::Contains("human-only, agent-only, hybrid") && Catch::Contains("'robots'"));
 }
 
 TEST_CASE("ControlMode names round-trip", "[idle]") {
