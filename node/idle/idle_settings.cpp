@@ -8,28 +8,10 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) {
-    return "";
-  }
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
-
-// The trimmed value of `name`, or nullopt when it is unset or blank (which means the default).
-std::optional<std::string> value_of(const shared::EnvLookup& env, const std::string& name) {
-  const auto value = env(name);
-  if (!value || trim(*value).empty()) {
-    return std::nullopt;
-  }
-  return trim(*value);
-}
-
 // Whole seconds from `name`, raised to `minimum`; `fallback` when unset or blank.
 milliseconds seconds_of(const shared::EnvLookup& env, const std::string& name,
                         milliseconds fallback, long long minimum) {
-  const auto value = value_of(env, name);
+  const auto value = shared::environment_value(env, name);
   if (!value) {
     return fallback;
   }
@@ -42,7 +24,7 @@ milliseconds seconds_of(const shared::EnvLookup& env, const std::string& name,
 }
 
 ControlMode default_control_mode(const shared::EnvLookup& env) {
-  const auto value = value_of(env, "WINEBOT_INSTANCE_CONTROL_MODE");
+  const auto value = shared::environment_value(env, "WINEBOT_INSTANCE_CONTROL_MODE");
   if (value) {
     const auto mode = parse_control_mode(*value);
     if (!mode) {
@@ -54,7 +36,7 @@ ControlMode default_control_mode(const shared::EnvLookup& env) {
     return *mode;
   }
   // WineBot: a headless instance (the default MODE) is driven by agents.
-  const auto mode = value_of(env, "MODE").value_or("headless");
+  const auto mode = shared::environment_value(env, "MODE").value_or("headless");
   return mode == "headless" ? ControlMode::kAgentOnly : ControlMode::kHybrid;
 }
 

@@ -25,15 +25,6 @@ std::string lower(std::string text) {
   return text;
 }
 
-// The trimmed value of `name`, or nullopt when it is unset or blank (which means the default).
-std::optional<std::string> value_of(const shared::EnvLookup& env, const std::string& name) {
-  const auto value = env(name);
-  if (!value || trim(*value).empty()) {
-    return std::nullopt;
-  }
-  return trim(*value);
-}
-
 [[noreturn]] void reject(const std::string& name, const std::string& must_be,
                          const std::string& value) {
   throw ConfigError("Configuration validation failed: " + name + " must be " + must_be + " (got '" +
@@ -41,7 +32,7 @@ std::optional<std::string> value_of(const shared::EnvLookup& env, const std::str
 }
 
 long long integer_of(const shared::EnvLookup& env, const std::string& name, long long fallback) {
-  const auto value = value_of(env, name);
+  const auto value = shared::environment_value(env, name);
   if (!value) {
     return fallback;
   }
@@ -53,7 +44,7 @@ long long integer_of(const shared::EnvLookup& env, const std::string& name, long
 }
 
 bool boolean_of(const shared::EnvLookup& env, const std::string& name, bool fallback) {
-  const auto value = value_of(env, name);
+  const auto value = shared::environment_value(env, name);
   if (!value) {
     return fallback;
   }
@@ -69,7 +60,7 @@ bool boolean_of(const shared::EnvLookup& env, const std::string& name, bool fall
 
 std::string choice_of(const shared::EnvLookup& env, const std::string& name,
                       const std::vector<std::string>& choices, const std::string& fallback) {
-  const auto value = value_of(env, name);
+  const auto value = shared::environment_value(env, name);
   if (!value) {
     return fallback;
   }
@@ -188,7 +179,8 @@ RecorderSettings load_recorder_settings(const shared::EnvLookup& env) {
   settings.session_mode =
       choice_of(env, "WINEBOT_SESSION_MODE", {"persistent", "oneshot"}, settings.session_mode);
   // WineBot writes unknown control modes as hybrid rather than refusing them.
-  const auto control = lower(value_of(env, "WINEBOT_SESSION_CONTROL_MODE").value_or("hybrid"));
+  const auto control =
+      lower(shared::environment_value(env, "WINEBOT_SESSION_CONTROL_MODE").value_or("hybrid"));
   settings.control_mode =
       control == "human-only" || control == "agent-only" ? control : std::string("hybrid");
   load_timeouts(env, settings);
@@ -197,8 +189,8 @@ RecorderSettings load_recorder_settings(const shared::EnvLookup& env) {
   settings.retention.max_age_days = integer_of(env, "WINEBOT_RECORDING_RETENTION_MAX_AGE_DAYS", 0);
   settings.retention.max_bytes = integer_of(env, "WINEBOT_RECORDING_RETENTION_MAX_BYTES", 0);
   settings.input_traces = load_input_traces(env);
-  settings.git_sha = value_of(env, "GIT_SHA").value_or("");
-  if (const auto pointer = value_of(env, "WINEBOT_SESSION_POINTER_FILE")) {
+  settings.git_sha = shared::environment_value(env, "GIT_SHA").value_or("");
+  if (const auto pointer = shared::environment_value(env, "WINEBOT_SESSION_POINTER_FILE")) {
     settings.pointer_file = *pointer;
   }
   settings.hostname = host_name();

@@ -210,4 +210,12 @@ std::string OptionParser::help_text() const {
   return out.str();
 }
 
+std::optional<std::string> environment_value(const EnvLookup& env, const std::string& name) {
+  const auto value = env(name);
+  if (!value || trim(*value).empty()) {
+    return std::nullopt;
+  }
+  return trim(*value);
+}
+
 }  // namespace winebot::shared

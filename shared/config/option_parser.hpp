@@ -84,4 +84,8 @@ class OptionParser {
 // anything else, including "5.0", "", and values outside long long.
 std::optional<long long> parse_integer(const std::string& text);
 
+// Returns the value of the environment variable `name` without surrounding blanks, or nullopt
+// when it is unset or blank (which settings read as "use the default").
+std::optional<std::string> environment_value(const EnvLookup& env, const std::string& name);
+
 }  // namespace winebot::shared

@@ -119,20 +119,24 @@ class RecordingNode:
     `display` at `fps`."""
 
     def __init__(self, build_dir, work_dir, name, session_root, display, fps, extra=(),
-                 env_extra=None):
+                 env_extra=None, state_name=None):
+        """`state_name` names the pointer file and state folder in `work_dir` (default: `name`);
+        nodes that share it take over each other's sessions and node id."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = os.path.join(work_dir, f"{name}.log")
+        state_name = state_name or name
         env = dict(os.environ)
         env.update({"WINEBOT_RECORD": "1",
-                    "WINEBOT_SESSION_POINTER_FILE": os.path.join(work_dir, f"{name}.pointer"),
+                    "WINEBOT_SESSION_POINTER_FILE": os.path.join(work_dir,
+                                                                 f"{state_name}.pointer"),
                     "WINEBOT_RECORDING_STOP_SYNC_WAIT_SECONDS": "10"})
         env.update(env_extra or {})
         binary = os.path.join(build_dir, "node", "winebot-node")
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [binary, "--listen", f"127.0.0.1:{self.port}", "--advertise", "off",
-                 "--state-dir", os.path.join(work_dir, f"{name}.state"),
+                 "--state-dir", os.path.join(work_dir, f"{state_name}.state"),
                  "--session-root", session_root, "--display", display, "--fps", str(fps),
                  *extra],
                 env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -151,6 +155,10 @@ class RecordingNode:
         _, waited = wait_for(f"recorder state {wanted}", lambda: self.state() == wanted, timeout,
                              interval=0.02)
         return waited
+
+    def log(self):
+        with open(self.log_path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
 
     def stop(self, signal_number=signal.SIGTERM, timeout=30):
         if self.process.poll() is None:

@@ -22,10 +22,11 @@ import sys
 import tempfile
 import time
 import traceback
-import urllib.error
 import urllib.request
 
-from fleet_harness import CheckFailed, free_port, http_get, wait_for
+from fleet_harness import CheckFailed, wait_for
+from recorder_harness import RecordingNode, Xvfb, expect, read_jsonl, run
+from recorder_harness import video_duration as harness_video_duration
 
 FPS = 15
 FRAME_S = 1.0 / FPS
@@ -52,31 +53,6 @@ def check(name, function):
             traceback.print_exc()
 
 
-def expect(condition, message):
-    if not condition:
-        raise CheckFailed(message)
-
-
-def http_post(url, body=None, timeout=30.0):
-    """POST a JSON body and return (status, parsed JSON body or None)."""
-    data = json.dumps(body).encode() if body is not None else b""
-    request = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        payload = error.read()
-        try:
-            return error.code, json.loads(payload)
-        except ValueError:
-            return error.code, None
-
-
-def run(arguments, timeout=60):
-    return subprocess.run(arguments, capture_output=True, text=True, timeout=timeout, check=False)
-
-
 def probe(path):
     """Streams and format of a media file, as ffprobe reports them."""
     output = run(["ffprobe", "-v", "error", "-show_entries",
@@ -87,24 +63,13 @@ def probe(path):
 
 
 def video_duration(path):
-    """Seconds covered by the video stream: the last packet's time plus its duration."""
-    output = run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-                  "packet=pts_time,duration_time", "-of", "csv=p=0", path])
-    expect(output.returncode == 0, f"ffprobe failed on {path}: {output.stderr.strip()}")
-    last = [line.split(",") for line in output.stdout.split() if line][-1]
-    duration = float(last[1]) if len(last) > 1 and last[1] not in ("", "N/A") else FRAME_S
-    return float(last[0]) + duration
+    return harness_video_duration(path, FRAME_S)
 
 
 def decodes_cleanly(path):
     """True when every video frame of the file decodes without an error."""
     output = run(["ffmpeg", "-v", "error", "-i", path, "-map", "0:v", "-f", "null", "-"], 120)
     return output.returncode == 0 and not output.stderr.strip(), output.stderr.strip()[-300:]
-
-
-def read_jsonl(path):
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 def vtt_cues(path):
@@ -121,76 +86,13 @@ def vtt_cues(path):
     return cues
 
 
-class Xvfb:
-    """One Xvfb display, started and stopped by pid."""
-
-    def __init__(self, number, size="1280x720"):
-        self.number = number
-        self.socket = f"/tmp/.X11-unix/X{number}"
-        if os.path.exists(self.socket):
-            raise CheckFailed(f"display :{number} is already in use ({self.socket} exists)")
-        self.process = subprocess.Popen(
-            ["Xvfb", f":{number}", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        wait_for(f"X socket {self.socket}", lambda: os.path.exists(self.socket), 10)
-
-    def kill(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-
-
-class Node:
-    """One winebot-node process with recording enabled, on a free loopback port."""
+class Node(RecordingNode):
+    """One winebot-node recording the main display. Every Node of a run shares one pointer
+    file and state folder, so a restarted node takes over the session and node id."""
 
     def __init__(self, build_dir, work_dir, name, session_root, extra=(), env_extra=None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = os.path.join(work_dir, f"{name}.log")
-        env = dict(os.environ)
-        env.update({"WINEBOT_RECORD": "1",
-                    "WINEBOT_SESSION_POINTER_FILE": os.path.join(work_dir, "pointer"),
-                    "WINEBOT_RECORDING_STOP_SYNC_WAIT_SECONDS": "10"})
-        env.update(env_extra or {})
-        binary = os.path.join(build_dir, "node", "winebot-node")
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [binary, "--listen", f"127.0.0.1:{self.port}", "--advertise", "off",
-                 "--state-dir", os.path.join(work_dir, "state"), "--session-root", session_root,
-                 "--display", f":{MAIN_DISPLAY}", "--fps", str(FPS), *extra],
-                env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        wait_for(f"{name} answering", lambda: http_get(f"{self.url}/health")[0] == 200, 15)
-
-    def post(self, path, body=None):
-        return http_post(self.url + path, body)
-
-    def get(self, path):
-        return http_get(self.url + path)
-
-    def state(self):
-        return self.get("/health/recording")[1]["state"]
-
-    def wait_state(self, wanted, timeout=10):
-        wait_for(f"recorder state {wanted}", lambda: self.state() == wanted, timeout)
-
-    def stop(self, signal_number=signal.SIGTERM, timeout=30):
-        if self.process.poll() is None:
-            self.process.send_signal(signal_number)
-            try:
-                return self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-                raise CheckFailed(f"node did not exit within {timeout} s of signal {signal_number}")
-        return self.process.returncode
-
-    def log(self):
-        with open(self.log_path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
+        super().__init__(build_dir, work_dir, name, session_root, f":{MAIN_DISPLAY}", FPS, extra,
+                         env_extra, state_name="node-state")
 
 
 def expect_envelope(reply, action, status, converged=True):
