@@ -477,7 +477,11 @@ void Recorder::finish_segment(const SegmentEnd& end, std::uint64_t generation) {
   if (restart) {
     auto request = *last_request_;
     request.new_session = false;
+    const auto resize_message = last_error_;
     begin_segment(request);
+    if (segment_) {
+      last_error_ = resize_message;  // /state keeps showing why the segment changed
+    }
   }
   if (!segment_) {
     for (auto& waiter : std::exchange(shutdown_waiters_, {})) {

@@ -239,6 +239,8 @@ def main():
 
             recorder = recorder_state(node)
             expect(recorder["resolution"] == LARGER_SIZE, f"/state recorder {recorder}")
+            expect("changed from 640x480 to 800x600" in (recorder["last_error"] or ""),
+                   f"/state recorder last_error {recorder['last_error']!r}")
             expect(recorder["display"] == display, f"/state recorder {recorder}")
             expect(node.state() == "recording", f"/health/recording state is {node.state()}")
             expect(failure_count(node, "display_resized") == failures_before + 1,
