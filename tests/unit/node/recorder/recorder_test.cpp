@@ -227,8 +227,7 @@ TEST_CASE_METHOD(RecorderFixture, "Recorder resize starts a new segment", "[reco
     return recorder->state() == RecorderState::kRecording && recorder->state_json()["segment"] == 2;
   }));
   CHECK(recorder->state_json()["resolution"] == "1024x768");
-  CHECK_THAT(recorder->state_json()["last_error"].get<std::string>(),
-             Catch::Contains("1024x768"));
+  CHECK_THAT(recorder->state_json()["last_error"].get<std::string>(), Catch::Contains("1024x768"));
   const std::string session_dir = first.body["session_dir"];
   bool logged = false;
   std::ifstream lifecycle(session_dir + "/logs/lifecycle.jsonl");
