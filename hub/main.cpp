@@ -8,6 +8,7 @@
 
 #include "hub/api/event_routes.hpp"
 #include "hub/api/hub_routes.hpp"
+#include "hub/api/metrics_routes.hpp"
 #include "hub/discovery/avahi_discovery.hpp"
 #include "hub/discovery/srv_discovery.hpp"
 #include "hub/discovery/static_discovery.hpp"
@@ -120,6 +121,10 @@ int run(const hub::HubOptions& options) {
   hub::add_event_routes(router, registry, options.db);
   hub::add_hub_routes(router, registry, options.web_root);
   hub::add_readiness_route(router, [&ready] { return ready; });
+  hub::add_metrics_route(
+      router, registry,
+      {[&store] { return store.ingested_events(); }, [&store] { return store.committed_batches(); },
+       [&poller] { return poller.active_count(); }});
   shared::HttpServer server(io, router);
   const auto port = server.listen(options.listen);
   shared::log_info("hub.started",

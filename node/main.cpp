@@ -42,13 +42,22 @@ std::string host_name() {
 }
 
 shared::TxtRecord make_txt(const std::string& node_id, std::uint16_t api_port,
-                           const node::ActiveSession& session, node::Recorder& recorder) {
-  return {{"txtvers", "1"},
-          {"node_id", node_id},
-          {"version", kVersion},
-          {"api_port", std::to_string(api_port)},
-          {"session_id", session.current_id().value_or("none")},
-          {"state", recorder.derived_status()}};
+                           const node::ActiveSession& session, node::Recorder& recorder,
+                           const std::vector<std::string>& labels) {
+  shared::TxtRecord txt{{"txtvers", "1"},
+                        {"node_id", node_id},
+                        {"version", kVersion},
+                        {"api_port", std::to_string(api_port)},
+                        {"session_id", session.current_id().value_or("none")},
+                        {"state", recorder.derived_status()}};
+  if (!labels.empty()) {
+    std::string joined;
+    for (const auto& label : labels) {
+      joined += joined.empty() ? label : "," + label;
+    }
+    txt.push_back({"labels", joined});
+  }
+  return txt;
 }
 
 int run(const node::NodeOptions& options, const node::RecorderSettings& recorder_settings,
@@ -70,6 +79,8 @@ int run(const node::NodeOptions& options, const node::RecorderSettings& recorder
   status.stopping = [&] { return stopping; };
   // The recorder writes the pointer file at the path in its settings, so read it from there too.
   node::ActiveSession session(options.session_dir, recorder_settings.pointer_file);
+  status.state_extensions.push_back(
+      [&options](nlohmann::json& state) { state["labels"] = options.labels; });
   status.state_extensions.push_back([&session](nlohmann::json& state) {
     const auto folder = session.current();
     state["session_id"] = folder ? nlohmann::json(*session.current_id()) : nlohmann::json(nullptr);
@@ -108,6 +119,17 @@ int run(const node::NodeOptions& options, const node::RecorderSettings& recorder
   node::add_node_routes(router, status);
   node::add_recording_routes(router, recorder, &telemetry);
   node::add_idle_routes(router, pauser);
+  router.add("GET", "/metrics", [&recorder, &pauser](const shared::HttpRequest&) {
+    shared::HttpResponse response;
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = recorder.metrics_text() + pauser.metrics_text();
+    return response;
+  });
+  router.add("GET", "/openapi.json", [](const shared::HttpRequest&) {
+    auto document = node::recording_openapi_document();
+    document["paths"].update(node::idle_openapi_paths());
+    return shared::HttpResponse::json(200, document);
+  });
   recorder.recover_interrupted_sessions();
   const char* startup_token = std::getenv("API_TOKEN");
   router.set_request_filter(node::make_api_key_filter(
@@ -129,11 +151,14 @@ int run(const node::NodeOptions& options, const node::RecorderSettings& recorder
     const auto port = options.advertise_port.value_or(status.api_port);
     publisher = std::make_unique<shared::ServicePublisher>(
         poll,
-        shared::ServiceAdvertisement{
-            options.name, {"_winebot._tcp"}, port, make_txt(node_id, port, session, recorder)});
+        shared::ServiceAdvertisement{options.name,
+                                     {"_winebot._tcp"},
+                                     port,
+                                     make_txt(node_id, port, session, recorder, options.labels)});
     publisher->start();
-    recorder.add_change_listener(
-        [&, port] { publisher->update_txt(make_txt(node_id, port, session, recorder)); });
+    recorder.add_change_listener([&, port] {
+      publisher->update_txt(make_txt(node_id, port, session, recorder, options.labels));
+    });
   }
 
   // A clean stop withdraws the service at once and keeps answering for the grace period, with
@@ -162,8 +187,10 @@ int run(const node::NodeOptions& options, const node::RecorderSettings& recorder
             {shared::field("node", node_id), shared::field("signal", signal_number),
              shared::field("grace_ms", static_cast<long long>(options.stop_grace.count()))});
         // The recorder finalises its video first; the withdrawal and grace period follow.
-        pauser.stop();
         recorder.shutdown([&] {
+          // After finalisation, because stopping joins the X sampler's thread, which a
+          // wedged X server can hold.
+          pauser.stop();
           if (publisher) {
             publisher->withdraw();
           }

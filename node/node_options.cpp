@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "shared/config/logging_options.hpp"
 #include "shared/mdns/service_name.hpp"
 
@@ -54,6 +57,10 @@ shared::OptionParser make_node_option_parser() {
               "Frame rate the recorder uses when a start request names none; 1 to 120."});
   parser.add({"name", "NAME", "", "WINEBOT_NODE_NAME",
               "mDNS instance name, UTF-8, cut to 63 bytes. Default: \"WineBot on HOSTNAME\"."});
+  parser.add({"label", "NAME", "", "WINEBOT_NODE_LABELS",
+              "A label for hubs to filter on (letters, digits, '.', '_', '-'; at most 32 "
+              "characters); repeat the flag, or list them comma-separated in the variable.",
+              true});
   parser.add({"advertise", "on|off", "on", "WINEBOT_ADVERTISE",
               "Whether to publish the node through the Avahi daemon."});
   parser.add({"advertise-port", "PORT", "", "WINEBOT_ADVERTISE_PORT",
@@ -66,6 +73,39 @@ shared::OptionParser make_node_option_parser() {
   shared::add_logging_options(parser);
   return parser;
 }
+
+namespace {
+
+// Labels travel in one TXT value, which RFC 6763 limits to 255 bytes with its key.
+constexpr std::size_t kMaxLabelLength = 32;
+constexpr std::size_t kMaxLabels = 7;
+
+std::vector<std::string> parse_labels(const shared::ParsedOptions& parsed) {
+  std::vector<std::string> labels;
+  for (const auto& label : parsed.all("label")) {
+    const bool valid_characters =
+        std::all_of(label.begin(), label.end(), [](unsigned char character) {
+          return std::isalnum(character) || character == '.' || character == '_' ||
+                 character == '-';
+        });
+    if (label.empty() || label.size() > kMaxLabelLength || !valid_characters) {
+      throw shared::ConfigError("Configuration validation failed: " + parsed.origin("label") +
+                                " must be letters, digits, '.', '_' or '-', 1 to 32 characters "
+                                "(got '" +
+                                label + "')");
+    }
+    if (std::find(labels.begin(), labels.end(), label) == labels.end()) {
+      labels.push_back(label);
+    }
+  }
+  if (labels.size() > kMaxLabels) {
+    throw shared::ConfigError("Configuration validation failed: " + parsed.origin("label") +
+                              " gives more than 7 labels");
+  }
+  return labels;
+}
+
+}  // namespace
 
 NodeOptions parse_node_options(int argc, const char* const* argv, const shared::EnvLookup& env) {
   const auto parsed = make_node_option_parser().parse(argc, argv, env);
@@ -114,6 +154,8 @@ NodeOptions parse_node_options(int argc, const char* const* argv, const shared::
     throw shared::ConfigError("Configuration validation failed: " + parsed.origin("name") +
                               " must be valid UTF-8");
   }
+
+  options.labels = parse_labels(parsed);
 
   const auto& advertise = parsed.text("advertise");
   if (advertise != "on" && advertise != "off") {

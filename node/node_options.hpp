@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "node/telemetry/telemetry_settings.hpp"
 #include "shared/config/host_port.hpp"
@@ -16,7 +17,8 @@ namespace winebot::node {
 struct NodeOptions {
   shared::HostPort listen;
   std::filesystem::path state_dir;
-  std::string name;  // Instance name to advertise; valid UTF-8.
+  std::string name;                 // Instance name to advertise; valid UTF-8.
+  std::vector<std::string> labels;  // Advertised in TXT `labels`, comma-separated.
   // Session folder to serve when the recorder has none; unset means WineBot's pointer file.
   std::optional<std::filesystem::path> session_dir;
   // Folder under which the recorder creates session folders.

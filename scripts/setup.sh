@@ -23,6 +23,8 @@ readonly DEBIAN_PACKAGES=(
   # Deployment checks: dnsmasq serves SRV records to the hub, and docker-compose (no engine
   # needed) validates compose/docker-compose.yml
   dnsmasq-base docker-compose
+  # promtool (from the prometheus package) validates the hub's and the node's /metrics pages
+  prometheus
 )
 
 # `kubectl kustomize` renders compose/kubernetes. Debian's kubernetes-client and other kubectl

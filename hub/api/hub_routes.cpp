@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hub/api/node_query.hpp"
 #include "hub/api/static_files.hpp"
 #include "hub/registry/node_json.hpp"
 #include "hub/registry/node_registry.hpp"
@@ -11,26 +12,34 @@ namespace {
 
 using nlohmann::json;
 
+// A node as the API lists it: node_to_json plus the derived fields the filters use.
+json listed_node(const NodeRecord& node) {
+  auto object = node_to_json(node);
+  object["recorder_state"] = recorder_state_of(node);
+  object["labels"] = labels_of(node);
+  return object;
+}
+
 shared::HttpResponse list_nodes(const NodeRegistry& registry, const shared::HttpRequest& request) {
-  std::optional<NodeState> requested_state;
-  if (const auto state = request.query_value("state"); state && !state->empty()) {
-    requested_state = parse_node_state(*state);
-    if (!requested_state) {
-      return shared::HttpResponse::error(
-          400,
-          "invalid state '" + *state + "': expected discovered, online, degraded, offline or gone");
-    }
+  std::string error;
+  const auto query = parse_node_query(request.query, error);
+  if (!query) {
+    return shared::HttpResponse::error(400, error);
   }
 
+  const auto page = select_nodes(registry.nodes(), *query);
   json nodes = json::array();
-  for (const NodeRecord* node : registry.nodes()) {
-    if (requested_state && node->state != *requested_state) {
-      continue;
-    }
-    nodes.push_back(node_to_json(*node));
+  for (const NodeRecord* node : page.nodes) {
+    nodes.push_back(listed_node(*node));
   }
-  const auto count = nodes.size();
-  return shared::HttpResponse::json(200, json{{"nodes", std::move(nodes)}, {"count", count}});
+  const auto end = query->offset + page.nodes.size();
+  return shared::HttpResponse::json(
+      200, json{{"nodes", std::move(nodes)},
+                {"count", page.nodes.size()},
+                {"total", page.total},
+                {"offset", query->offset},
+                {"limit", query->limit},
+                {"next_offset", end < page.total ? json(end) : json(nullptr)}});
 }
 
 void add_security_headers(const shared::HttpRequest& /*request*/, shared::HttpResponse& response) {
@@ -60,7 +69,7 @@ void add_hub_routes(shared::Router& router, const NodeRegistry& registry,
     if (node == nullptr) {
       return shared::HttpResponse::error(404, "node not found: " + id);
     }
-    return shared::HttpResponse::json(200, node_to_json(*node));
+    return shared::HttpResponse::json(200, listed_node(*node));
   });
   router.set_fallback([web_root](const shared::HttpRequest& request) {
     if (request.path.rfind("/api/", 0) == 0) {

@@ -9,8 +9,9 @@ namespace winebot::hub {
 
 class NodeRegistry;
 
-// Adds the hub's REST API (/api/nodes, /api/nodes/{id}, /healthz) and serves the dashboard's
-// files from `web_root` for every other GET.
+// Adds the hub's REST API (/api/nodes with the filters, sort and page of NodeQuery,
+// /api/nodes/{id}, /healthz) and serves the dashboard's files from `web_root` for every other
+// GET.
 void add_hub_routes(shared::Router& router, const NodeRegistry& registry,
                     const std::filesystem::path& web_root);
 

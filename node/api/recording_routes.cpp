@@ -232,15 +232,6 @@ void add_recording_routes(shared::Router& router, Recorder& recorder, TelemetryE
   router.add("GET", "/recording/health", [&recorder](const shared::HttpRequest&) {
     return shared::HttpResponse::json(200, recorder.recording_health_json());
   });
-  router.add("GET", "/metrics", [&recorder](const shared::HttpRequest&) {
-    shared::HttpResponse response;
-    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    response.body = recorder.metrics_text();
-    return response;
-  });
-  router.add("GET", "/openapi.json", [](const shared::HttpRequest&) {
-    return shared::HttpResponse::json(200, recording_openapi_document());
-  });
 }
 
 }  // namespace winebot::node

@@ -14,14 +14,13 @@ namespace winebot::node {
 
 // Adds WineBot's recording endpoints, served by `recorder`:
 //   POST /recording/start, /recording/pause, /recording/resume, /recording/stop (the action
-//   envelope), POST /recording/recover, GET /health/recording, GET /recording/health,
-//   GET /metrics (the recorder's counters in Prometheus text) and GET /openapi.json (the
-//   recording schemas). Handlers run on the io_context thread, like the recorder. With a
+//   envelope), POST /recording/recover, GET /health/recording and GET /recording/health.
+//   Handlers run on the io_context thread, like the recorder. With a
 //   `telemetry` emitter, each action emits WineBot's recording.api_<action>.latency metric.
 void add_recording_routes(shared::Router& router, Recorder& recorder,
                           TelemetryEmitter* telemetry = nullptr);
 
-// The recording part of the node's OpenAPI document, served at GET /openapi.json: the four
+// The recording part of the node's OpenAPI document (GET /openapi.json): the four
 // actions, whose 200 responses refer to RecordingActionResponse (stop, pause, resume) and
 // RecordingStartResponse (start).
 nlohmann::json recording_openapi_document();

@@ -18,14 +18,33 @@ using std::chrono::milliseconds;
 constexpr milliseconds kFreshXSampleAge{100};
 // How long a pause waits for the fresh reading before it goes ahead without it.
 constexpr milliseconds kFreshXSampleWait{250};
+// After a failed automatic pause or resume, the next attempt waits this long (or for a recorder
+// change), because the action blocks the io_context thread while it waits for the capture thread.
+constexpr milliseconds kFailedActionRetryDelay{30000};
+
+// A saved mode is one of three short names; anything longer is not read.
+constexpr std::uintmax_t kMaxModeFileBytes = 64;
 
 double seconds_of(IdleClock::duration span) {
   const double seconds = std::chrono::duration<double>(span).count();
   return std::round(seconds * 1000.0) / 1000.0;  // 3 decimals, as WineBot's tags have
 }
 
-ControlMode load_mode(const std::filesystem::path& file, ControlMode fallback) {
+// The mode saved through POST /control/mode, if the file holds a valid one.
+std::optional<ControlMode> load_saved_mode(const std::filesystem::path& file) {
+  const std::optional<ControlMode> fallback;
   if (file.empty()) {
+    return fallback;
+  }
+  std::error_code error;
+  const auto size = std::filesystem::file_size(file, error);
+  if (error) {
+    return fallback;  // no mode saved yet
+  }
+  if (size > kMaxModeFileBytes) {
+    shared::log_warn("idle.mode_file_invalid",
+                     {shared::field("path", file.string()),
+                      shared::field("bytes", static_cast<long long>(size))});
     return fallback;
   }
   const auto text = shared::read_text_file(file);
@@ -42,7 +61,32 @@ ControlMode load_mode(const std::filesystem::path& file, ControlMode fallback) {
                      {shared::field("path", file.string()), shared::field("content", name)});
     return fallback;
   }
-  return *mode;
+  return mode;
+}
+
+// WineBot's metrics name the controller with its ControlMode enum: USER or AGENT.
+const char* metric_controller_name(Controller controller) {
+  switch (controller) {
+    case Controller::kUser:
+      return "USER";
+    case Controller::kAgent:
+      return "AGENT";
+    case Controller::kNobody:
+      break;
+  }
+  return "NONE";
+}
+
+// A performance record of the idle pauser (feature recording, source monitor).
+OperationTiming monitor_timing(const char* capability, const char* operation, const char* metric) {
+  OperationTiming timing;
+  timing.feature = "recording";
+  timing.capability = capability;
+  timing.feature_set = "recording_and_artifacts";
+  timing.operation = operation;
+  timing.metric = metric;
+  timing.source = "monitor";
+  return timing;
 }
 
 bool reply_is(const RecordingReply& reply, const char* status) {
@@ -59,13 +103,23 @@ IdlePauser::IdlePauser(boost::asio::io_context& io, IdleSettings settings, Recor
       recorder_(recorder),
       telemetry_(telemetry),
       sources_(std::move(sources)),
-      mode_(load_mode(sources_.mode_file, settings_.default_mode)),
+      mode_(settings_.default_mode),
       activity_(IdleClock::now()),
       decision_timer_(io),
       sample_timer_(io),
-      input_logs_(io, [this](ActivityOrigin origin) { record_activity(origin, "input_log"); }) {}
+      input_logs_(io, [this](const InputLogLine& line) { on_input_line(line); }) {
+  if (const auto saved = load_saved_mode(sources_.mode_file)) {
+    mode_ = *saved;
+    mode_source_ = "saved";
+  }
+}
 
 void IdlePauser::start() {
+  shared::log_info(
+      "idle.started",
+      {shared::field("mode", to_string(mode_)), shared::field("mode_source", mode_source_),
+       shared::field("pause_after_s", seconds_of(settings_.pause_after)),
+       shared::field("display", sources_.display)});
   recorder_.add_change_listener([this, alive = std::weak_ptr<bool>(alive_)] {
     if (!alive.expired()) {
       schedule_evaluation();
@@ -148,10 +202,13 @@ void IdlePauser::evaluate() {
 
   // Starting or resuming a recording by hand (or by an agent) is activity, so a new recording
   // on an idle node is not paused at once.
+  // An automatic resume sets last_state_ itself, so only resumes by others count here.
   const auto state = recorder_.state();
-  if (state == RecorderState::kRecording && last_state_ != RecorderState::kRecording &&
-      !resuming_) {
+  if (state == RecorderState::kRecording && last_state_ != RecorderState::kRecording) {
     activity_.record(ActivityOrigin::kUnknown, "recording_action", now);
+  }
+  if (state != last_state_) {
+    action_retry_at_.reset();  // a recorder change ends the back-off of a failed action
   }
   last_state_ = state;
 
@@ -163,6 +220,10 @@ void IdlePauser::evaluate() {
 
   const auto decision = decide_idle_action(observation, history_, settings_);
   last_decision_ = decision;
+  if (decision.action != IdleAction::kNone && action_retry_at_ && now < *action_retry_at_) {
+    arm_timer(action_retry_at_);  // back-off after a failed action
+    return;
+  }
   if (decision.action == IdleAction::kPause) {
     if (wait_for_fresh_x_sample(now)) {
       return;
@@ -195,7 +256,8 @@ bool IdlePauser::wait_for_fresh_x_sample(IdleClock::time_point now) {
 
 void IdlePauser::auto_pause(const IdleObservation& observation, const IdleDecision& decision) {
   const auto idle = observation.now - observation.last_activity;
-  const auto late = idle - decision.threshold;  // how long after the threshold this runs
+  // How long after the threshold this runs; the threshold counts from decision.idle_since.
+  const auto late = observation.now - (decision.idle_since + decision.threshold);
   const auto started = IdleClock::now();
   const auto reply = recorder_.pause(PauseOrigin::kAutomatic);
   const auto finished = IdleClock::now();
@@ -217,22 +279,28 @@ void IdlePauser::auto_pause(const IdleObservation& observation, const IdleDecisi
         "monitor");
   } else {
     ++auto_pause_failures_;
+    action_retry_at_ = finished + kFailedActionRetryDelay;
     auto failed = extra;
     failed["result"] = reply.body;
     failed["http_status"] = reply.http_status;
-    recorder_.append_lifecycle_event("auto_pause_failed", "Automatic pause failed", failed,
+    recorder_.append_lifecycle_event("auto_pause_failed", "Inactivity auto-pause failed", failed,
                                      "monitor");
   }
-  shared::log_info(ok ? "idle.auto_pause" : "idle.auto_pause_failed",
-                   {shared::field("idle_s", seconds_of(idle)),
-                    shared::field("delay_ms", extra["delay_ms"].get<long long>())});
+  if (ok) {
+    shared::log_info("idle.auto_pause",
+                     {shared::field("idle_s", seconds_of(idle)),
+                      shared::field("delay_ms", extra["delay_ms"].get<long long>())});
+  } else {
+    shared::log_warn("idle.auto_pause_failed", {shared::field("http_status", reply.http_status),
+                                                shared::field("reply", reply.body.dump())});
+  }
   emit_timing("auto_pause", "recording.auto_pause.latency",
               std::chrono::duration<double, std::milli>(finished - started).count(), ok,
               {{"ok", ok},
                {"idle_time_sec", seconds_of(idle)},
                {"threshold_sec", seconds_of(decision.threshold)},
-               {"control_mode", to_string(observation.controller)}});
-  evaluate();  // arms the timer for what comes next
+               {"control_mode", metric_controller_name(observation.controller)}});
+  evaluate();  // arms the timer for what comes next, or the back-off after a failure
 }
 
 void IdlePauser::auto_resume(const IdleObservation& observation) {
@@ -240,9 +308,7 @@ void IdlePauser::auto_resume(const IdleObservation& observation) {
   const auto dwell = history_.paused_since ? observation.now - *history_.paused_since
                                            : IdleClock::duration::zero();
   const auto started = IdleClock::now();
-  resuming_ = true;
   const auto reply = recorder_.resume();
-  resuming_ = false;
   const auto finished = IdleClock::now();
   last_state_ = recorder_.state();
   const bool ok = reply_is(reply, "resumed");
@@ -259,27 +325,28 @@ void IdlePauser::auto_resume(const IdleObservation& observation) {
                                      "monitor");
   } else {
     ++auto_resume_failures_;
+    action_retry_at_ = finished + kFailedActionRetryDelay;
     extra["result"] = reply.body;
     extra["http_status"] = reply.http_status;
-    recorder_.append_lifecycle_event("auto_resume_failed", "Automatic resume failed", extra,
-                                     "monitor");
+    recorder_.append_lifecycle_event("auto_resume_failed", "Activity-triggered auto-resume failed",
+                                     extra, "monitor");
   }
-  shared::log_info(ok ? "idle.auto_resume" : "idle.auto_resume_failed",
-                   {shared::field("idle_s", seconds_of(idle)),
-                    shared::field("origin", to_string(activity_.last_origin()))});
+  if (ok) {
+    shared::log_info("idle.auto_resume",
+                     {shared::field("idle_s", seconds_of(idle)),
+                      shared::field("origin", to_string(activity_.last_origin()))});
+  } else {
+    shared::log_warn("idle.auto_resume_failed", {shared::field("http_status", reply.http_status),
+                                                 shared::field("reply", reply.body.dump())});
+  }
   emit_timing("auto_resume", "recording.auto_resume.latency",
               std::chrono::duration<double, std::milli>(finished - started).count(), ok,
               {{"ok", ok},
                {"idle_time_sec", seconds_of(idle)},
                {"resume_activity_window_sec", seconds_of(settings_.resume_window)},
                {"pause_dwell_sec", seconds_of(dwell)},
-               {"control_mode", to_string(observation.controller)}});
-  if (!ok) {
-    // A failed resume is retried at the next activity, not in a loop.
-    arm_timer(std::nullopt);
-    return;
-  }
-  evaluate();
+               {"control_mode", metric_controller_name(observation.controller)}});
+  evaluate();  // arms the timer for what comes next, or the back-off after a failure
 }
 
 void IdlePauser::arm_timer(std::optional<IdleClock::time_point> at) {
@@ -312,6 +379,20 @@ void IdlePauser::follow_session() {
   }
   watched_session_ = session;
   input_logs_.watch(session ? *session / "logs" : std::filesystem::path());
+}
+
+// Lines with a time older than the resume window are history (a replaced file read from its
+// start, a rescan) and do not count; lines without a time count as new.
+void IdlePauser::on_input_line(const InputLogLine& line) {
+  if (line.epoch_ms) {
+    const auto now_ms = std::chrono::duration_cast<milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    if (now_ms - *line.epoch_ms > settings_.resume_window.count()) {
+      return;
+    }
+  }
+  record_activity(line.origin, "input_log");
 }
 
 void IdlePauser::on_x_sample(std::optional<milliseconds> idle) {
@@ -352,37 +433,50 @@ void IdlePauser::schedule_sample_metric() {
 }
 
 void IdlePauser::emit_sample_metric() {
+  if (pause_threshold(controller(), settings_) <= milliseconds::zero()) {
+    return;  // WineBot's monitor samples nothing while it is disabled
+  }
   const auto now = IdleClock::now();
-  OperationTiming timing;
-  timing.feature = "recording";
-  timing.capability = "inactivity_monitor";
-  timing.feature_set = "recording_and_artifacts";
-  timing.operation = "sample";
-  timing.metric = "inactivity.monitor_sample";
-  timing.source = "monitor";
+  auto timing = monitor_timing("inactivity_monitor", "sample", "inactivity.monitor_sample");
   timing.tags = {{"state", recorder_.derived_status()},
                  {"idle_time_sec", seconds_of(now - activity_.last_activity())},
                  {"idle_pause_threshold_sec", seconds_of(last_decision_.threshold)},
                  {"resume_activity_window_sec", seconds_of(settings_.resume_window)},
                  {"min_pause_dwell_sec", seconds_of(settings_.min_pause)},
                  {"resume_cooldown_sec", seconds_of(settings_.resume_cooldown)},
-                 {"control_mode", to_string(controller())}};
+                 {"control_mode", metric_controller_name(controller())}};
   telemetry_.emit(recorder_.active_session_dir(), timing);
 }
 
 void IdlePauser::emit_timing(const char* operation, const char* metric, double duration_ms, bool ok,
                              json tags) {
-  OperationTiming timing;
-  timing.feature = "recording";
-  timing.capability = "inactivity_monitor";
-  timing.feature_set = "recording_and_artifacts";
-  timing.operation = operation;
-  timing.metric = metric;
+  auto timing = monitor_timing("pause_resume", operation, metric);
   timing.duration_ms = duration_ms;
   timing.result = ok ? "ok" : "error";
-  timing.source = "monitor";
   timing.tags = std::move(tags);
   telemetry_.emit(recorder_.active_session_dir(), timing);
+}
+
+std::string IdlePauser::metrics_text() const {
+  const auto state = state_json();
+  std::string text;
+  const auto write = [&text](const char* name, const char* type, const char* help,
+                             const json& value) {
+    text += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+            name + " " + value.dump() + "\n";
+  };
+  write("winebot_idle_auto_pauses_total", "counter", "Automatic pauses of the recorder.",
+        state["auto_pauses"]);
+  write("winebot_idle_auto_resumes_total", "counter", "Automatic resumes of the recorder.",
+        state["auto_resumes"]);
+  write("winebot_idle_auto_pause_failures_total", "counter", "Automatic pauses that failed.",
+        state["auto_pause_failures"]);
+  write("winebot_idle_auto_resume_failures_total", "counter", "Automatic resumes that failed.",
+        state["auto_resume_failures"]);
+  write("winebot_idle_paused_seconds_total", "counter",
+        "Seconds the recorder spent paused by inactivity.", state["paused_by_inactivity_seconds"]);
+  write("winebot_idle_seconds", "gauge", "Seconds since the last activity.", state["idle_seconds"]);
+  return text;
 }
 
 json IdlePauser::state_json() const {

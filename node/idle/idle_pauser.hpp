@@ -52,7 +52,7 @@ class IdlePauser {
   // Stops the timers and the sources, for shutdown.
   void stop();
 
-  // Notes activity reported through POST /activity.
+  // Notes activity from `source` ("api" for POST /activity, "input_log" for the watcher).
   void record_activity(ActivityOrigin origin, const std::string& source);
   ControlMode mode() const { return mode_; }
   // Changes the control mode and keeps it in the mode file, if any. Returns false, with the
@@ -62,6 +62,8 @@ class IdlePauser {
 
   // The "idle" object of GET /state.
   nlohmann::json state_json() const;
+  // The idle pauser's counters and idle time in the Prometheus text format, for GET /metrics.
+  std::string metrics_text() const;
 
  private:
   void schedule_evaluation();
@@ -72,6 +74,7 @@ class IdlePauser {
   void arm_timer(std::optional<IdleClock::time_point> at);
   void follow_session();
   void on_x_sample(std::optional<std::chrono::milliseconds> idle);
+  void on_input_line(const InputLogLine& line);
   void close_inactivity_span(IdleClock::time_point now);
   void schedule_sample_metric();
   void emit_sample_metric();
@@ -86,6 +89,7 @@ class IdlePauser {
   const IdlePauserSources sources_;
 
   ControlMode mode_;
+  const char* mode_source_ = "environment";  // or "saved": read from the mode file
   ActivityTracker activity_;
   PauseHistory history_;
   IdleDecision last_decision_;
@@ -95,7 +99,6 @@ class IdlePauser {
   InputLogWatcher input_logs_;
   std::optional<std::filesystem::path> watched_session_;
   RecorderState last_state_ = RecorderState::kIdle;
-  bool resuming_ = false;  // true while auto_resume runs the resume action
   bool evaluation_posted_ = false;
   bool stopped_ = false;
 
@@ -104,6 +107,8 @@ class IdlePauser {
   bool x_idle_available_ = false;
   IdleClock::time_point x_sample_at_{};
   std::optional<IdleClock::time_point> x_sample_requested_at_;
+  // After a failed automatic pause or resume, no new attempt before this time.
+  std::optional<IdleClock::time_point> action_retry_at_;
 
   std::uint64_t auto_pauses_ = 0;
   std::uint64_t auto_resumes_ = 0;

@@ -15,6 +15,7 @@ IdleDecision decide_while_recording(const IdleObservation& observation, const Pa
   }
   const auto idle_since = std::max(observation.last_activity,
                                    history.last_auto_resume.value_or(observation.last_activity));
+  decision.idle_since = idle_since;
   const auto idle_at = idle_since + decision.threshold;
   if (observation.now >= idle_at) {
     decision.action = IdleAction::kPause;

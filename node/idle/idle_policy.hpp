@@ -45,6 +45,8 @@ struct IdleDecision {
   // "min_pause", "cooldown" or "activity".
   const char* reason = "";
   std::chrono::milliseconds threshold{0};  // the idle threshold for the controller
+  // While recording: when the idle time began (the last activity or automatic resume).
+  IdleClock::time_point idle_since{};
 };
 
 // Returns the idle threshold for `controller`: the human or agent override, or the base value

@@ -30,7 +30,42 @@ json mode_json(const IdlePauser& pauser) {
            controller == Controller::kNobody ? json(nullptr) : json(to_string(controller))}};
 }
 
+json json_body(const char* description, json properties, std::vector<std::string> required) {
+  return {
+      {"required", true},
+      {"description", description},
+      {"content",
+       {{"application/json",
+         {{"schema", {{"type", "object"}, {"required", required}, {"properties", properties}}}}}}}};
+}
+
+json operation(const char* summary, const char* ok) {
+  const json error_ref{{"$ref", "#/components/schemas/ErrorResponse"}};
+  return {{"summary", summary},
+          {"responses",
+           {{"200", {{"description", ok}}},
+            {"422",
+             {{"description", "Invalid body"},
+              {"content", {{"application/json", {{"schema", error_ref}}}}}}}}}};
+}
+
 }  // namespace
+
+json idle_openapi_paths() {
+  const json origin{{"type", "string"}, {"enum", {"user", "agent", "unknown"}}};
+  const json mode{{"type", "string"}, {"enum", {"human-only", "agent-only", "hybrid"}}};
+  auto activity = operation("Report activity, which resets the idle clock", "Activity recorded");
+  activity["requestBody"] = json_body("Who acted", {{"origin", origin}}, {"origin"});
+  auto set_mode =
+      operation("Set the control mode, kept across restarts", "The mode and controller");
+  set_mode["requestBody"] = json_body("The new mode", {{"mode", mode}}, {"mode"});
+  return {{"/activity", {{"post", activity}}},
+          {"/control/mode",
+           {{"get",
+             {{"summary", "Read the control mode and the controller"},
+              {"responses", {{"200", {{"description", "The mode and controller"}}}}}}},
+            {"post", set_mode}}}};
+}
 
 std::optional<ActivityOrigin> parse_activity_request(const std::string& body, std::string& error) {
   const auto text = required_text(body, "origin", error);

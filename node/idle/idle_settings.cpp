@@ -8,6 +8,10 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
+// Longest accepted duration: one year. Longer ones overflow the steady clock's arithmetic
+// once converted to nanoseconds and added to a time point.
+constexpr long long kMaxSeconds = 365LL * 24 * 3600;
+
 // Whole seconds from `name`, raised to `minimum`; `fallback` when unset or blank.
 milliseconds seconds_of(const shared::EnvLookup& env, const std::string& name,
                         milliseconds fallback, long long minimum) {
@@ -16,9 +20,10 @@ milliseconds seconds_of(const shared::EnvLookup& env, const std::string& name,
     return fallback;
   }
   const auto parsed = shared::parse_integer(*value);
-  if (!parsed) {
+  if (!parsed || *parsed > kMaxSeconds) {
     throw shared::ConfigError("Configuration validation failed: " + name +
-                              " must be an integer number of seconds (got '" + *value + "')");
+                              " must be a whole number of seconds, at most " +
+                              std::to_string(kMaxSeconds) + " (got '" + *value + "')");
   }
   return seconds(std::max(*parsed, minimum));
 }

@@ -48,8 +48,9 @@ struct IdleSettings {
 //   WINEBOT_INSTANCE_CONTROL_MODE (human-only, agent-only or hybrid; default agent-only when
 //   MODE is unset or "headless", else hybrid).
 // Values below a minimum are raised to it, as WineBot does. Unlike WineBot, which falls back
-// to the default, a value that is not a whole number (or not a mode name) throws
-// shared::ConfigError naming the variable, so a typo stops the node at start-up.
+// to the default, a value that is not a whole number, is above one year (31536000 s), or is not
+// a mode name throws shared::ConfigError naming the variable, so a typo stops the node at
+// start-up.
 IdleSettings load_idle_settings(const shared::EnvLookup& env);
 
 }  // namespace winebot::node

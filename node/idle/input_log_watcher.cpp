@@ -101,6 +101,16 @@ ActivityOrigin origin_of(const nlohmann::json& event) {
       .value_or(ActivityOrigin::kUnknown);
 }
 
+std::optional<std::int64_t> epoch_ms_of(const nlohmann::json& event) {
+  for (const char* key : {"timestamp_epoch_ms", "t_wall_ms", "t_epoch_ms"}) {
+    const auto found = event.find(key);
+    if (found != event.end() && found->is_number_integer()) {
+      return found->get<std::int64_t>();
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 InputLogWatcher::InputLogWatcher(boost::asio::io_context& io, Listener listener)
@@ -318,7 +328,8 @@ void InputLogWatcher::rescan() {
   }
 
   std::erase_if(files_, [this](const auto& entry) {
-    return !std::filesystem::exists(logs_dir_ / entry.first);
+    std::error_code error;
+    return !std::filesystem::exists(logs_dir_ / entry.first, error);
   });
   for (const std::string& name : input_log_names(logs_dir_)) {
     if (follow(name, StartAt::kStartOfFile) != nullptr) {
@@ -449,7 +460,7 @@ void InputLogWatcher::report_line(std::string_view line) {
     return;
   }
   ++lines_seen_;
-  listener_(origin_of(event));
+  listener_(InputLogLine{origin_of(event), epoch_ms_of(event)});
 }
 
 }  // namespace winebot::node

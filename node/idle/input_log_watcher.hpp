@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,13 @@ inline constexpr std::size_t kMaxInputLogFiles = 64;
 // 272 bytes.
 inline constexpr std::size_t kInotifyBufferBytes = 16 * 1024;
 
+// One new input event line: who produced it, and when, from the line's `timestamp_epoch_ms`
+// (WineBot's input events), `t_wall_ms` (its X11 tracer) or `t_epoch_ms`, in that order.
+struct InputLogLine {
+  ActivityOrigin origin = ActivityOrigin::kUnknown;
+  std::optional<std::int64_t> epoch_ms;  // empty when the line has no such integer field
+};
+
 // Reports each complete line appended to the input event logs of one session: the files named
 // input_events*.jsonl in its logs folder (input_events.jsonl, input_events_client.jsonl, ...).
 // Each line reports the origin named by its JSON `origin` field: "user", "agent", or kUnknown for
@@ -49,7 +57,7 @@ inline constexpr std::size_t kInotifyBufferBytes = 16 * 1024;
 // which owns all members. Destroy the watcher there too, or while the io_context is not running.
 class InputLogWatcher {
  public:
-  using Listener = std::function<void(ActivityOrigin origin)>;
+  using Listener = std::function<void(const InputLogLine& line)>;
 
   // Watches nothing until watch() is called. The listener must not destroy the watcher.
   InputLogWatcher(boost::asio::io_context& io, Listener listener);

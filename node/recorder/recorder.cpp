@@ -89,6 +89,10 @@ RecordingReply Recorder::start(const StartRequest& request) {
   if (!recording_enabled(env_)) {
     return disabled_reply();
   }
+  if (shutting_down_) {
+    // A segment started now would outlive the node: the process exits after the grace period.
+    return error_reply(503, "The node is stopping; start the recording after it restarts.");
+  }
   if (segment_ && state_ == RecorderState::kPaused) {
     const auto ack = segment_->worker->resume(settings_.control_wait);
     if (ack != SegmentWorker::Ack::kApplied && ack != SegmentWorker::Ack::kAlready) {
@@ -514,6 +518,7 @@ void Recorder::record_end_errors(const Segment& segment, const SegmentEnd& end) 
 }
 
 void Recorder::shutdown(std::function<void()> done) {
+  shutting_down_ = true;
   if (!segment_) {
     boost::asio::post(io_, std::move(done));
     return;
@@ -591,7 +596,8 @@ bool Recorder::manual_pause_locked() const {
     return true;
   }
   const auto folder = active_folder();
-  return folder && std::filesystem::exists(folder->file(kManualPauseLockFile));
+  std::error_code error;  // an unreadable folder counts as unlocked, never as an exception
+  return folder && std::filesystem::exists(folder->file(kManualPauseLockFile), error);
 }
 
 json Recorder::health_json() {
@@ -734,6 +740,10 @@ void Recorder::set_state(RecorderState state) {
   if (segment_ && state != RecorderState::kIdle) {
     write_state_file(segment_->folder, recorder_state_name(state));
   }
+  notify_change();
+}
+
+void Recorder::notify_change() {
   for (const auto& listener : change_listeners_) {
     listener();
   }
@@ -749,7 +759,11 @@ void Recorder::write_state_file(const SessionFolder& folder, const char* value) 
 }
 
 void Recorder::set_manual_lock(bool locked) {
+  const bool changed = manual_lock_ != locked;
   manual_lock_ = locked;
+  if (changed) {
+    notify_change();  // the idle pauser treats a paused recorder differently under the lock
+  }
   const auto folder = segment_ ? std::optional<SessionFolder>(segment_->folder) : active_folder();
   if (!folder || !folder->exists()) {
     return;

@@ -83,6 +83,7 @@ class Recorder {
   RecordingReply recover(const std::filesystem::path& session_dir = {});
 
   // Stops and finalises any recording, then calls `done` on the io_context thread. For SIGTERM.
+  // From then on start returns 503.
   void shutdown(std::function<void()> done);
   // Finishes, in the background, interrupted segments of the active session and of every
   // session folder under the session root. For start-up.
@@ -98,9 +99,9 @@ class Recorder {
   nlohmann::json state_json();             // the "recorder" object of GET /state
   std::string metrics_text();              // Prometheus text for GET /metrics
 
-  // Adds a callback run on the io_context thread after every state or session change (for the
-  // TXT record and the idle pauser). A listener must not call the recording actions directly,
-  // because it runs inside them: post the work instead.
+  // Adds a callback run on the io_context thread after every state, session or manual pause
+  // lock change (for the TXT record and the idle pauser). A listener must not call the recording
+  // actions directly, because it runs inside them: post the work instead.
   void add_change_listener(std::function<void()> listener) {
     change_listeners_.push_back(std::move(listener));
   }
@@ -152,6 +153,7 @@ class Recorder {
   void set_state(RecorderState state);
   void write_state_file(const SessionFolder& folder, const char* value);
   void set_manual_lock(bool locked);
+  void notify_change();
   void lifecycle(const SessionFolder& folder, const std::string& kind, const std::string& message,
                  nlohmann::json extra = nlohmann::json::object(),
                  const std::string& source = "recorder");
@@ -176,6 +178,7 @@ class Recorder {
   std::string last_error_;
   std::string last_timeline_id_;
   bool manual_lock_ = false;
+  bool shutting_down_ = false;  // set by shutdown(): start is refused from then on
   std::vector<std::function<void()>> shutdown_waiters_;
   std::vector<std::function<void()>> change_listeners_;
   RecorderHeartbeat heartbeat_;

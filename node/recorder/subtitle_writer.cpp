@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace winebot::node {
 namespace {
@@ -39,7 +40,10 @@ std::vector<PausedSpan> paused_spans(const std::vector<RecorderEvent>& events) {
       ++next_resume;
     }
     if (next_resume == resumes.size()) {
-      break;  // paused until the end: nothing after it to shift
+      // Paused until the end (a stop while paused): what follows, such as the stop event,
+      // moves to where the pause began, which is where the video ends.
+      spans.push_back({pause->t_rel_ms, std::numeric_limits<std::int64_t>::max()});
+      break;
     }
     const auto* resume = resumes[next_resume++];
     spans.push_back({pause->t_rel_ms, std::max(pause->t_rel_ms, resume->t_rel_ms)});

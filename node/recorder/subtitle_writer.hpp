@@ -22,7 +22,8 @@ struct SubtitleCue {
 // Moves every event onto the video timeline. Each recorder_pause is paired with the next
 // recorder_resume by t_epoch_ms, and an event loses the paused time before it: whole spans that
 // ended at or before it, and the part of a span it falls inside. Times stay at 0 or above. A
-// pause with no resume after it removes nothing. The result is stable-sorted by t_rel_ms.
+// pause with no resume after it lasts to the end, so the events after it (the stop) move to
+// where it began. The result is stable-sorted by t_rel_ms.
 std::vector<RecorderEvent> adjust_for_pauses(std::vector<RecorderEvent> events);
 
 // One cue per event, from events already on the video timeline. A cue lasts 3 s or until the

@@ -8,7 +8,9 @@ With a 3 s idle threshold, a 2 s minimum pause and a 1 s cooldown, it checks tha
 - a manual pause is not resumed by input;
 - an input_events.jsonl line with origin agent, and POST /activity, count as activity;
 - /state reports the idle state and counts, and the metrics reach perf_metrics.jsonl;
-- the video lasts the recorded time minus every paused span.
+- the video lasts the recorded time minus every paused span, and a stop while paused adds
+  nothing to the file's length;
+- /metrics (checked with promtool when installed) and /openapi.json cover the idle pauser.
 
 Uses X display :97. Usage: idle_pauser_test.py --build-dir BUILD --source-dir SOURCE
 """
@@ -17,10 +19,12 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 import traceback
+import urllib.request
 
 from fleet_harness import CheckFailed, wait_for
 from recorder_harness import Checks, RecordingNode, Xvfb, expect, read_jsonl, video_duration
@@ -226,6 +230,45 @@ def run_checks(checks, node, display):
                      "recording.api_stop.latency"):
             expect(name in metrics, f"{name} not in perf_metrics.jsonl: {sorted(metrics)}")
     checks.run("idle and API metrics reach perf_metrics.jsonl", metrics_written)
+
+    def prometheus_and_openapi():
+        with urllib.request.urlopen(node.url + "/metrics", timeout=5) as response:
+            text = response.read().decode()
+        pauses = idle_state(node)["auto_pauses"]
+        expect(f"winebot_idle_auto_pauses_total {pauses}\n" in text,
+               f"winebot_idle_auto_pauses_total {pauses} missing from /metrics")
+        expect("winebot_recorder_frames_total" in text, "recorder counters missing")
+        if shutil.which("promtool"):
+            lint = subprocess.run(["promtool", "check", "metrics"], input=text,
+                                  capture_output=True, text=True, timeout=30, check=False)
+            expect(lint.returncode == 0, f"promtool: {lint.stdout}{lint.stderr}")
+        code, document = node.get("/openapi.json")
+        expect(code == 200, f"/openapi.json returned {code}")
+        for path in ("/activity", "/control/mode", "/recording/start"):
+            expect(path in document["paths"], f"{path} missing from /openapi.json")
+        return "promtool passed" if shutil.which("promtool") else "promtool not installed"
+    checks.run("/metrics and /openapi.json cover the idle pauser", prometheus_and_openapi)
+
+    def stop_while_paused_keeps_length():
+        code, body = node.post("/recording/start", {"new_session": True})
+        expect(code == 200 and body["status"] == "started", f"start returned {code}: {body}")
+        node.wait_state("paused", timeout=PAUSE_AFTER_S + 5)
+        time.sleep(2)
+        code, body = node.post("/recording/stop")
+        expect(code == 200 and body["status"] == "stopped", f"stop returned {code}: {body}")
+        video = os.path.join(body["session_dir"], "video_001.mkv")
+        stream = video_duration(video, 1.0 / FPS)
+        probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration",
+                                "-of", "csv=p=0", video], capture_output=True, text=True,
+                               timeout=30, check=False)
+        container = float(probe.stdout.strip())
+        expect(abs(stream - PAUSE_AFTER_S) <= 0.5,
+               f"video lasts {stream:.3f} s, expected about {PAUSE_AFTER_S} s before the pause")
+        expect(container <= stream + 0.2,
+               f"the file lasts {container:.3f} s but its video {stream:.3f} s: a cue outlives "
+               f"the video")
+        return f"video {stream:.3f} s, file {container:.3f} s"
+    checks.run("a stop while paused keeps the file length", stop_while_paused_keeps_length)
 
 
 if __name__ == "__main__":

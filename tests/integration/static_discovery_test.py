@@ -9,9 +9,11 @@ import argparse
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 import traceback
+import urllib.request
 
 from fleet_harness import CheckFailed, Fleet, free_port, http_get, wait_for
 
@@ -71,9 +73,13 @@ def main():
         node = hub_node(node_id)
         return node["state"] if node else None
 
+    labels = {"static-node-a": ("--label", "gpu", "--label", "eu"),
+              "static-node-b": ("--label", "eu")}
+
     def start_node(name):
         node = nodes[name]
-        fleet.start_node(name, node["port"], node["state_dir"], ("--advertise", "off"))
+        fleet.start_node(name, node["port"], node["state_dir"],
+                         ("--advertise", "off", *labels.get(name, ())))
         wait_for(f"{name} id file",
                  lambda: os.path.exists(os.path.join(node["state_dir"], "node_id")), 10)
         node["id"] = read_node_id(node["state_dir"])
@@ -114,6 +120,54 @@ def main():
                 raise CheckFailed(f"{len(listed_nodes())} nodes listed, expected 3")
             return f"identified {waited:.2f} s after it started"
         check("late node replaces its address entry", late_node_takes_its_id)
+
+        def node_list_filters_sorts_and_pages():
+            def names(query):
+                status, body = http_get(f"{hub_url}/api/nodes?{query}")
+                if status != 200:
+                    raise CheckFailed(f"?{query} returned {status}: {body}")
+                return [node["name"] for node in body["nodes"]], body
+
+            # The hub takes labels from each node's /state: wait until the probes bring them.
+            wait_for("labels probed", lambda: names("label=gpu")[0] == ["static-node-a"], 10)
+            expected = {"label=eu&sort=-name": ["static-node-b", "static-node-a"],
+                        "q=NODE-B": ["static-node-b"],
+                        "recorder=disabled&sort=name": ["static-node-a", "static-node-b",
+                                                        "static-node-late"],
+                        "recorder=recording": [],
+                        "state=online&label=eu,gpu": ["static-node-a"]}
+            for query, wanted in expected.items():
+                listed, _ = names(query)
+                if listed != wanted:
+                    raise CheckFailed(f"?{query} listed {listed}, expected {wanted}")
+            listed, body = names("sort=name&limit=1&offset=1")
+            page = {key: body[key] for key in ("count", "total", "offset", "limit", "next_offset")}
+            if listed != ["static-node-b"] or page != {"count": 1, "total": 3, "offset": 1,
+                                                       "limit": 1, "next_offset": 2}:
+                raise CheckFailed(f"second page {listed} {page}")
+            for query in ("limit=0", "limit=99999", "offset=-1", "sort=size", "state=up",
+                          "recorder=busy"):
+                status, body = http_get(f"{hub_url}/api/nodes?{query}")
+                if status != 400 or "invalid" not in (body or {}).get("detail", ""):
+                    raise CheckFailed(f"?{query} returned {status} {body}")
+        check("node list filters, sorts and pages", node_list_filters_sorts_and_pages)
+
+        def hub_metrics_pass_promtool():
+            with urllib.request.urlopen(f"{hub_url}/metrics", timeout=5) as response:
+                content_type = response.headers.get("Content-Type", "")
+                text = response.read().decode()
+            if not content_type.startswith("text/plain; version=0.0.4"):
+                raise CheckFailed(f"Content-Type {content_type}")
+            for line in ('winebot_hub_nodes{state="online"} 3',
+                         'winebot_hub_node_recorders{state="disabled"} 3',
+                         "winebot_hub_nodes_advertised 3"):
+                if line not in text:
+                    raise CheckFailed(f"{line!r} missing from /metrics:\n{text}")
+            lint = subprocess.run(["promtool", "check", "metrics"], input=text,
+                                  capture_output=True, text=True, timeout=30, check=False)
+            if lint.returncode != 0:
+                raise CheckFailed(f"promtool: {lint.stdout}{lint.stderr}")
+        check("hub /metrics passes promtool", hub_metrics_pass_promtool)
 
         def stopped_node_leaves_online():
             node_id = nodes["static-node-a"]["id"]

@@ -62,6 +62,14 @@ TEST_CASE("IdleSettings rejects a value that is not whole seconds", "[idle]") {
   CHECK_THROWS_AS(load({{"WINEBOT_INACTIVITY_PAUSE_SECONDS", "soon"}}), shared::ConfigError);
 }
 
+TEST_CASE("IdleSettings rejects durations over a year", "[idle]") {
+  CHECK(load({{"WINEBOT_INACTIVITY_PAUSE_SECONDS", "31536000"}}).pause_after == 31536000s);
+  for (const char* value : {"31536001", "10000000000", "99999999999999999999"}) {
+    CHECK_THROWS_WITH(load({{"WINEBOT_PERF_METRICS_SAMPLE_SECONDS", value}}),
+                      Catch::Contains("at most 31536000") && Catch::Contains(value));
+  }
+}
+
 TEST_CASE("IdleSettings control mode comes from the environment", "[idle]") {
   CHECK(load({{"MODE", "headless"}}).default_mode == ControlMode::kAgentOnly);
   CHECK(load({{"MODE", "interactive"}}).default_mode == ControlMode::kHybrid);

@@ -39,7 +39,11 @@ std::string event_line(std::string_view origin) {
 // A session folder with a logs folder, and a watcher that records the origins it reports. The
 // io_context is declared first, so that it is destroyed after the watcher.
 struct WatcherFixture {
-  WatcherFixture() : watcher(io, [this](ActivityOrigin origin) { origins.push_back(origin); }) {
+  WatcherFixture()
+      : watcher(io, [this](const InputLogLine& line) {
+          origins.push_back(line.origin);
+          times.push_back(line.epoch_ms);
+        }) {
     std::filesystem::create_directories(logs);
   }
 
@@ -55,6 +59,7 @@ struct WatcherFixture {
   std::filesystem::path logs = session.path() / "logs";
   std::filesystem::path input_events = logs / "input_events.jsonl";
   Origins origins;
+  std::vector<std::optional<std::int64_t>> times;
   InputLogWatcher watcher;
 };
 
@@ -73,6 +78,22 @@ TEST_CASE("InputLogWatcher reports appended origins in order", "[idle]") {
   CHECK(fixture.origins == Origins{kAgent, kUser, kUnknown, kUnknown, kUnknown});
   CHECK(fixture.watcher.lines_seen() == 5);
   CHECK(fixture.watcher.lines_skipped() == 0);
+}
+
+TEST_CASE("InputLogWatcher reads the event time", "[idle]") {
+  WatcherFixture fixture;
+  fixture.watcher.watch(fixture.logs);
+
+  append(fixture.input_events,
+         "{\"origin\":\"agent\",\"timestamp_epoch_ms\":1700000000123}\n"
+         "{\"origin\":\"unknown\",\"t_wall_ms\":1700000000456}\n"
+         "{\"origin\":\"user\",\"timestamp_epoch_ms\":\"soon\"}\n");
+  REQUIRE(fixture.wait_for_reports(3));
+
+  REQUIRE(fixture.times.size() == 3);
+  CHECK(fixture.times[0] == std::optional<std::int64_t>(1700000000123));
+  CHECK(fixture.times[1] == std::optional<std::int64_t>(1700000000456));
+  CHECK_FALSE(fixture.times[2]);
 }
 
 TEST_CASE("InputLogWatcher reads only input_events files", "[idle]") {
@@ -237,7 +258,7 @@ TEST_CASE("InputLogWatcher picks up a later logs folder", "[idle]") {
   boost::asio::io_context io;
   test::TempFolder session;
   Origins origins;
-  InputLogWatcher watcher(io, [&](ActivityOrigin origin) { origins.push_back(origin); });
+  InputLogWatcher watcher(io, [&](const InputLogLine& line) { origins.push_back(line.origin); });
   const auto logs = session.path() / "logs";
   watcher.watch(logs);
   test::run_for(io, 20ms);
@@ -327,8 +348,8 @@ TEST_CASE("InputLogWatcher lets the listener switch folders", "[idle]") {
   test::TempFolder second;
   Origins origins;
   std::unique_ptr<InputLogWatcher> watcher;
-  watcher = std::make_unique<InputLogWatcher>(io, [&](ActivityOrigin origin) {
-    origins.push_back(origin);
+  watcher = std::make_unique<InputLogWatcher>(io, [&](const InputLogLine& line) {
+    origins.push_back(line.origin);
     watcher->watch(second.path());
   });
   watcher->watch(first.path());

@@ -262,3 +262,15 @@ TEST_CASE_METHOD(RecorderFixture, "Recorder shutdown finalises before calling ba
   REQUIRE(winebot::test::run_until(io, [&] { return done; }));
   CHECK(recorder->state() == RecorderState::kIdle);
 }
+
+TEST_CASE_METHOD(RecorderFixture, "Recorder refuses start after shutdown", "[recorder]") {
+  bool done = false;
+  recorder->shutdown([&] { done = true; });
+  REQUIRE(winebot::test::run_until(io, [&] { return done; }));
+
+  const auto reply = recorder->start({});
+
+  CHECK(reply.http_status == 503);
+  CHECK_THAT(reply.body["detail"].get<std::string>(), Catch::Contains("stopping"));
+  CHECK(recorder->state() == RecorderState::kIdle);
+}

@@ -96,13 +96,18 @@ TEST_CASE("Pause adjustment removes paused spans", "[recorder][subtitles]") {
   CHECK(adjusted[5].t_rel_ms == 4000);
 }
 
-TEST_CASE("Pause adjustment ignores a pause without a resume", "[recorder][subtitles]") {
+TEST_CASE("Pause adjustment ends an unresumed pause at the stop", "[recorder][subtitles]") {
   const auto adjusted = adjust_for_pauses({
+      event_at(0, "recorder_start", "start"),
       event_at(1000, "recorder_pause", "pause"),
+      event_at(2500, "annotation", "while paused"),
       event_at(4000, "recorder_stop", "stop"),
   });
 
-  CHECK(adjusted[1].t_rel_ms == 4000);
+  REQUIRE(adjusted.size() == 4);
+  CHECK(adjusted[1].t_rel_ms == 1000);
+  CHECK(adjusted[2].t_rel_ms == 1000);
+  CHECK(adjusted[3].t_rel_ms == 1000);  // the video ends where the pause began
 }
 
 TEST_CASE("Pause adjustment pairs by wall clock", "[recorder][subtitles]") {
