@@ -1,6 +1,7 @@
 #include "hub/hub_options.hpp"
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <boost/asio/ip/address.hpp>
@@ -14,7 +15,9 @@ shared::OptionParser make_hub_option_parser() {
   shared::OptionParser parser(
       "winebot-hub",
       "Discovers WineBot nodes, probes them, keeps their state in SQLite and serves the REST API "
-      "and the dashboard.");
+      "and the dashboard. Node actions need an admin token in WINEBOT_HUB_ADMIN_TOKEN (at least "
+      "16 characters); WINEBOT_HUB_NODE_TOKEN sets the API token sent to nodes without their own "
+      "--node-token.");
   parser.add({"listen", "HOST:PORT", "0.0.0.0:8080", "WINEBOT_HUB_LISTEN",
               "Address and port of the API and dashboard; port 0 picks a free one."});
   parser.add({"db", "FILE", "./winebot-hub.db", "WINEBOT_HUB_DB", "SQLite database file."});
@@ -46,6 +49,13 @@ shared::OptionParser make_hub_option_parser() {
   parser.add({"events-interval", "SECONDS", "5", "WINEBOT_HUB_EVENTS_INTERVAL",
               "Time between two reads of one node's event logs, from 0.1 to 3600; 0 turns event "
               "ingest off."});
+  parser.add({"node-token", "NODE_ID=TOKEN", "", "",
+              "API token to send as X-API-Key to one node. Other users can read it in the process "
+              "list, so prefer --node-tokens-file. Wins over the file for the same node.",
+              true});
+  parser.add({"node-tokens-file", "FILE", "", "WINEBOT_HUB_NODE_TOKENS_FILE",
+              "File of node tokens, one NODE_ID=TOKEN per line; # starts a comment line. Read "
+              "once at start-up."});
   shared::add_logging_options(parser);
   return parser;
 }
@@ -119,6 +129,60 @@ void parse_dns_options(const shared::ParsedOptions& parsed, HubOptions& options)
   options.dns_server = host_port;
 }
 
+void parse_node_tokens(const shared::ParsedOptions& parsed, const shared::EnvLookup& env,
+                       HubOptions& options) {
+  constexpr const char* kFleetTokenVariable = "WINEBOT_HUB_NODE_TOKEN";
+  if (const auto fleet = shared::environment_value(env, kFleetTokenVariable)) {
+    if (const auto problem = token_problem(*fleet); !problem.empty()) {
+      throw shared::ConfigError(
+          "Configuration validation failed: " + std::string(kFleetTokenVariable) + " " + problem);
+    }
+    options.node_tokens.set_fleet_token(*fleet);
+  }
+
+  if (const auto& path = parsed.text("node-tokens-file"); !path.empty()) {
+    std::ifstream file(path);
+    std::ostringstream text;
+    text << file.rdbuf();
+    if (!file) {
+      throw shared::ConfigError(
+          "Configuration validation failed: " + parsed.origin("node-tokens-file") +
+          " names a file that cannot be read: " + path);
+    }
+    parse_node_tokens_file(text.str(), path, options.node_tokens);
+  }
+
+  std::map<std::string, bool> flagged_ids;
+  for (const auto& value : parsed.all("node-token")) {
+    auto [node_id, token] = parse_node_token(value, parsed.origin("node-token"));
+    if (flagged_ids[node_id]) {
+      throw shared::ConfigError("Configuration validation failed: " + parsed.origin("node-token") +
+                                " repeats node id " + node_id);
+    }
+    flagged_ids[node_id] = true;
+    options.node_tokens.set(std::move(node_id), std::move(token));
+  }
+}
+
+void parse_admin_token(const shared::EnvLookup& env, HubOptions& options) {
+  constexpr const char* kAdminTokenVariable = "WINEBOT_HUB_ADMIN_TOKEN";
+  constexpr std::size_t kMinAdminTokenLength = 16;
+  const auto token = shared::environment_value(env, kAdminTokenVariable);
+  if (!token) {
+    return;
+  }
+  auto problem = token_problem(*token);
+  if (problem.empty() && token->size() < kMinAdminTokenLength) {
+    problem = "is shorter than " + std::to_string(kMinAdminTokenLength) +
+              " characters; generate one with: openssl rand -hex 32";
+  }
+  if (!problem.empty()) {
+    throw shared::ConfigError(
+        "Configuration validation failed: " + std::string(kAdminTokenVariable) + " " + problem);
+  }
+  options.admin_token = *token;
+}
+
 }  // namespace
 
 HubOptions parse_hub_options(int argc, const char* const* argv, const shared::EnvLookup& env) {
@@ -167,6 +231,8 @@ HubOptions parse_hub_options(int argc, const char* const* argv, const shared::En
   options.poll_interval =
       std::chrono::milliseconds(static_cast<long long>(interval_seconds * 1000));
 
+  parse_node_tokens(parsed, env, options);
+  parse_admin_token(env, options);
   shared::read_logging_options(parsed, options.log_level, options.log_format);
   return options;
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hub/auth/node_tokens.hpp"
 #include "shared/config/host_port.hpp"
 #include "shared/config/option_parser.hpp"
 #include "shared/log/logger.hpp"
@@ -26,6 +27,10 @@ struct HubOptions {
   bool advertise = true;
   std::chrono::milliseconds poll_interval{1000};
   std::chrono::milliseconds events_interval{5000};
+  // Tokens sent to nodes as X-API-Key: --node-token, --node-tokens-file, WINEBOT_HUB_NODE_TOKEN.
+  NodeTokens node_tokens;
+  // WINEBOT_HUB_ADMIN_TOKEN; empty means node actions are rejected with 403.
+  std::string admin_token;
   shared::LogLevel log_level = shared::LogLevel::kInfo;
   shared::LogFormat log_format = shared::LogFormat::kText;
   bool help = false;

@@ -6,9 +6,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "hub/api/action_routes.hpp"
+#include "hub/api/admin_auth.hpp"
 #include "hub/api/event_routes.hpp"
 #include "hub/api/hub_routes.hpp"
 #include "hub/api/metrics_routes.hpp"
+#include "hub/api/stream_routes.hpp"
 #include "hub/discovery/avahi_discovery.hpp"
 #include "hub/discovery/srv_discovery.hpp"
 #include "hub/discovery/static_discovery.hpp"
@@ -16,6 +19,8 @@
 #include "hub/poller/node_poller.hpp"
 #include "hub/registry/node_registry.hpp"
 #include "hub/store/node_store.hpp"
+#include "hub/stream/event_bus.hpp"
+#include "hub/stream/hub_event_feed.hpp"
 #include "shared/http/http_server.hpp"
 #include "shared/log/logger.hpp"
 #include "shared/mdns/asio_poll.hpp"
@@ -82,12 +87,18 @@ int run(const hub::HubOptions& options) {
 
   hub::NodeStore store(options.db);
   hub::NodeRegistry registry(&epoch_ms);
+  registry.set_token_check([&options](const hub::NodeRecord& node) {
+    return options.node_tokens.status_for(node.id, node.txt);
+  });
   for (auto& node : store.load_nodes()) {
     registry.restore(std::move(node));
   }
+  // Ids start at the start time in microseconds, so they keep growing across hub restarts.
+  hub::EventBus bus(static_cast<std::uint64_t>(epoch_ms()) * 1000);
+  store.set_commit_listener(hub::make_ingest_publisher(io, bus));
   store.start();
 
-  registry.set_listener([&store](const hub::NodeRecord& node, bool state_changed) {
+  registry.add_listener([&store](const hub::NodeRecord& node, bool state_changed) {
     // A provisional node is only an address that a source listed; its row would outlive it.
     if (!node.provisional) {
       store.save(node);
@@ -100,10 +111,18 @@ int run(const hub::HubOptions& options) {
     }
   });
 
+  registry.add_listener([&bus](const hub::NodeRecord& node, bool state_changed) {
+    hub::publish_node_change(bus, node, state_changed);
+  });
+  registry.add_removal_listener([&bus](const std::string& node_id, const std::string& reason) {
+    hub::publish_node_removal(bus, node_id, reason);
+  });
+
   hub::PollSettings poll_settings;
   poll_settings.interval = options.poll_interval;
   poll_settings.events_interval = options.events_interval;
-  hub::NodePoller poller(io, registry, poll_settings, &store, store.load_cursors());
+  hub::NodePoller poller(io, registry, poll_settings, &store, store.load_cursors(),
+                         &options.node_tokens);
   registry.set_identity_listener(
       [&poller](const std::string& provisional_id, const std::string& node_id) {
         shared::log_info("node.identified", {shared::field("provisional_id", provisional_id),
@@ -119,12 +138,21 @@ int run(const hub::HubOptions& options) {
   shared::Router router;
   bool ready = false;
   hub::add_event_routes(router, registry, options.db);
+  hub::add_stream_route(router, bus);
   hub::add_hub_routes(router, registry, options.web_root);
   hub::add_readiness_route(router, [&ready] { return ready; });
-  hub::add_metrics_route(
-      router, registry,
-      {[&store] { return store.ingested_events(); }, [&store] { return store.committed_batches(); },
-       [&poller] { return poller.active_count(); }});
+  hub::add_metrics_route(router, registry,
+                         {[&store] { return store.ingested_events(); },
+                          [&store] { return store.committed_batches(); },
+                          [&poller] { return poller.active_count(); }});
+  hub::AdminAuth admin_auth(options.admin_token);
+  hub::add_admin_auth_routes(router, admin_auth);
+  hub::add_action_routes(router, registry, options.node_tokens, admin_auth);
+  shared::log_info(
+      "hub.actions",
+      {shared::field("enabled", admin_auth.enabled() ? "yes" : "no (no WINEBOT_HUB_ADMIN_TOKEN)"),
+       shared::field("node_tokens", static_cast<long long>(options.node_tokens.node_count())),
+       shared::field("fleet_token", options.node_tokens.has_fleet_token() ? "yes" : "no")});
   shared::HttpServer server(io, router);
   const auto port = server.listen(options.listen);
   shared::log_info("hub.started",

@@ -57,6 +57,10 @@ shared::TxtRecord make_txt(const std::string& node_id, std::uint16_t api_port,
     }
     txt.push_back({"labels", joined});
   }
+  const auto signature = node::advertised_token_signature(node::environment_token(std::nullopt));
+  if (!signature.empty()) {
+    txt.push_back({"token_sig", signature});
+  }
   return txt;
 }
 

@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include "hub/auth/node_tokens.hpp"
 #include "hub/registry/node_registry.hpp"
 #include "hub/store/node_store.hpp"
 #include "shared/http/http_client.hpp"
@@ -42,12 +43,13 @@ constexpr std::pair<const char*, const char*> kEventStreams[] = {
 class NodePoller::Impl {
  public:
   Impl(asio::io_context& io, NodeRegistry& registry, PollSettings settings, NodeStore* store,
-       std::map<std::string, std::map<std::string, std::string>> cursors)
+       std::map<std::string, std::map<std::string, std::string>> cursors, const NodeTokens* tokens)
       : io_(io),
         registry_(registry),
         settings_(settings),
         store_(store),
         cursors_(std::move(cursors)),
+        tokens_(tokens),
         random_(std::random_device{}()) {}
 
   void poke(const std::string& node_id) {
@@ -100,16 +102,30 @@ class NodePoller::Impl {
     std::chrono::steady_clock::time_point next_ingest{};
   };
 
+  // The X-API-Key header for `node_id`, or none when the hub has no token for it. A provisional
+  // node's id is its address, so only the fleet token applies to it.
+  std::vector<std::pair<std::string, std::string>> auth_headers(const std::string& node_id) const {
+    if (tokens_ == nullptr) {
+      return {};
+    }
+    const auto token = tokens_->token_for(node_id);
+    if (!token) {
+      return {};
+    }
+    return {{"X-API-Key", *token}};
+  }
+
   asio::awaitable<ProbeOutcome> probe(const NodeRecord& node, Task& task) {
     ProbeOutcome outcome;
     const auto endpoints = node.probe_order();
+    const auto headers = auth_headers(node.id);
     if (endpoints.empty()) {
       outcome.error = "no known address";
       co_return outcome;
     }
     for (const auto& endpoint : endpoints) {
-      const auto result =
-          co_await task.connection.request(endpoint.address, endpoint.port, "GET", "/state");
+      const auto result = co_await task.connection.request(endpoint.address, endpoint.port, "GET",
+                                                           "/state", {}, headers);
       outcome.latency_ms = result.elapsed_ms;
       if (!result.ok) {
         outcome.error =
@@ -117,10 +133,12 @@ class NodePoller::Impl {
         continue;
       }
       if (result.status == 401 || result.status == 403) {
-        // The node is alive but protects /state with a token this hub does not hold.
+        // The node is alive but protects /state with a token: the hub sent none, or a wrong one.
         outcome.ok = true;
         outcome.state = nlohmann::json::object();
-        outcome.note = "answering, but GET /state requires an API token the hub does not hold";
+        outcome.note = headers.empty()
+                           ? "answering, but GET /state requires an API token the hub does not hold"
+                           : "answering, but GET /state rejected the API token the hub holds";
         co_return outcome;
       }
       if (result.status != 200) {
@@ -147,11 +165,12 @@ class NodePoller::Impl {
     if (auto rewind = store_->take_rewind(node_id, stream)) {
       cursor = *rewind;
     }
+    const auto headers = auth_headers(node_id);
     for (std::size_t page = 0; page < settings_.max_pages_per_read; ++page) {
       const std::string target = std::string(path) + "?after=" + cursor +
                                  "&limit=" + std::to_string(settings_.events_per_request);
-      const auto result =
-          co_await task.connection.request(endpoint.address, endpoint.port, "GET", target);
+      const auto result = co_await task.connection.request(endpoint.address, endpoint.port, "GET",
+                                                           target, {}, headers);
       if (!result.ok || result.status != 200) {
         co_return;  // Probing reports the node's health; ingest just tries again later.
       }
@@ -259,6 +278,7 @@ class NodePoller::Impl {
   PollSettings settings_;
   NodeStore* store_;
   std::map<std::string, std::map<std::string, std::string>> cursors_;
+  const NodeTokens* tokens_;
   std::mt19937 random_;
   std::map<std::string, std::shared_ptr<Task>> tasks_;
   bool stopped_ = false;
@@ -266,8 +286,9 @@ class NodePoller::Impl {
 
 NodePoller::NodePoller(asio::io_context& io, NodeRegistry& registry, PollSettings settings,
                        NodeStore* store,
-                       std::map<std::string, std::map<std::string, std::string>> cursors)
-    : impl_(std::make_unique<Impl>(io, registry, settings, store, std::move(cursors))) {}
+                       std::map<std::string, std::map<std::string, std::string>> cursors,
+                       const NodeTokens* tokens)
+    : impl_(std::make_unique<Impl>(io, registry, settings, store, std::move(cursors), tokens)) {}
 
 NodePoller::~NodePoller() = default;
 

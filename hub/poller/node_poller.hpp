@@ -13,6 +13,7 @@ namespace winebot::hub {
 
 class NodeRegistry;
 class NodeStore;
+class NodeTokens;
 
 struct PollSettings {
   std::chrono::milliseconds interval{1000};
@@ -36,10 +37,12 @@ struct PollSettings {
 class NodePoller {
  public:
   // `store`, when given, receives the nodes' events; `cursors` are its committed cursors by node
-  // id and stream, where ingest resumes.
+  // id and stream, where ingest resumes. `tokens`, when given, must outlive the poller: each
+  // request carries the node's token (or the fleet token) as X-API-Key.
   NodePoller(boost::asio::io_context& io, NodeRegistry& registry, PollSettings settings,
              NodeStore* store = nullptr,
-             std::map<std::string, std::map<std::string, std::string>> cursors = {});
+             std::map<std::string, std::map<std::string, std::string>> cursors = {},
+             const NodeTokens* tokens = nullptr);
   ~NodePoller();
   NodePoller(const NodePoller&) = delete;
   NodePoller& operator=(const NodePoller&) = delete;

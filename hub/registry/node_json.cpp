@@ -97,6 +97,7 @@ json node_to_json(const NodeRecord& node) {
           {"consecutive_failures", node.consecutive_failures},
           {"history", history},
           {"warnings", reachability_warnings(node)},
+          {"token", to_string(node.token_status)},
           {"node_state", node.last_state.is_null() ? json::object() : node.last_state}};
 }
 

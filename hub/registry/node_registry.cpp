@@ -227,6 +227,7 @@ std::optional<std::string> NodeRegistry::remove_sighting(const std::string& key)
   }
   if (node.provisional && node.sightings.empty()) {
     nodes_.erase(it);
+    notify_removed(id, "its last sighting was withdrawn");
     return id;
   }
   notify(node, false);
@@ -278,6 +279,9 @@ void NodeRegistry::record_probe_success(const std::string& id, double latency_ms
     changed = transition(node, NodeState::kOnline, "answering, but not advertised over mDNS");
   }
   notify(node, changed);
+  if (identified_as) {
+    notify_removed(id, "identified as node " + node.id);
+  }
   if (identified_as && identity_listener_) {
     identity_listener_(id, node.id);
   }
@@ -330,6 +334,9 @@ void NodeRegistry::restore(NodeRecord node) {
   for (const auto& sighting : node.sightings) {
     sighting_owner_[sighting.key] = node.id;
   }
+  if (token_check_) {
+    node.token_status = token_check_(node);
+  }
   const auto id = node.id;
   nodes_[id] = std::move(node);
 }
@@ -367,9 +374,18 @@ bool NodeRegistry::transition(NodeRecord& node, NodeState next, std::string reas
   return true;
 }
 
-void NodeRegistry::notify(const NodeRecord& node, bool state_changed) {
-  if (listener_) {
-    listener_(node, state_changed);
+void NodeRegistry::notify(NodeRecord& node, bool state_changed) {
+  if (token_check_) {
+    node.token_status = token_check_(node);
+  }
+  for (const auto& listener : listeners_) {
+    listener(node, state_changed);
+  }
+}
+
+void NodeRegistry::notify_removed(const std::string& node_id, const std::string& reason) {
+  for (const auto& listener : removal_listeners_) {
+    listener(node_id, reason);
   }
 }
 

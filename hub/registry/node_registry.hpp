@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hub/auth/node_tokens.hpp"
 #include "shared/mdns/txt_record.hpp"
 
 namespace winebot::hub {
@@ -73,6 +74,8 @@ struct NodeRecord {
   bool stop_announced = false;  // The newest successful probe returned `stopping: true`.
   double last_latency_ms = 0;
   nlohmann::json last_state;  // Body of the newest successful GET /state.
+  // Whether the hub holds the token this node expects; kept current by the registry's TokenCheck.
+  TokenStatus token_status = TokenStatus::kNone;
 
   bool advertised() const { return !sightings.empty(); }
   // Endpoints to probe, best first: current sightings before remembered addresses, IPv4 before
@@ -98,17 +101,30 @@ class NodeRegistry {
   // Called after every change to a node. `state_changed` is true for a state transition and false
   // for a refresh of the same state.
   using Listener = std::function<void(const NodeRecord& node, bool state_changed)>;
+  // Called after a provisional node left the table: it lost its last sighting, or it merged into
+  // the node that its probe identified. `reason` says which.
+  using RemovalListener =
+      std::function<void(const std::string& node_id, const std::string& reason)>;
   // Called after a provisional node took the id its probe returned. `provisional_id` no longer
   // exists, and its sightings now belong to `node_id`.
   using IdentityListener =
       std::function<void(const std::string& provisional_id, const std::string& node_id)>;
 
+  // Judges a node's token status from its id and TXT; see NodeTokens::status_for.
+  using TokenCheck = std::function<TokenStatus(const NodeRecord& node)>;
+
   explicit NodeRegistry(std::function<std::int64_t()> now_ms, RegistrySettings settings = {});
 
-  void set_listener(Listener listener) { listener_ = std::move(listener); }
+  // Listeners run in the order they were added, on the caller's thread, after each change.
+  void add_listener(Listener listener) { listeners_.push_back(std::move(listener)); }
+  void add_removal_listener(RemovalListener listener) {
+    removal_listeners_.push_back(std::move(listener));
+  }
   void set_identity_listener(IdentityListener listener) {
     identity_listener_ = std::move(listener);
   }
+  // Set before restoring nodes: every change to a node, and every restore, applies it.
+  void set_token_check(TokenCheck check) { token_check_ = std::move(check); }
 
   // Records a resolved sighting and returns the id of the node it belongs to.
   std::string add_sighting(const NodeEndpoint& endpoint, const shared::TxtRecord& txt);
@@ -149,12 +165,16 @@ class NodeRegistry {
   NodeRecord& identify(const std::string& provisional_id, const std::string& node_id);
   // Sets the reason and, when `next` differs, the state; returns whether the state changed.
   bool transition(NodeRecord& node, NodeState next, std::string reason);
-  void notify(const NodeRecord& node, bool state_changed);
+  // Refreshes the node's token status, then calls the listeners.
+  void notify(NodeRecord& node, bool state_changed);
+  void notify_removed(const std::string& node_id, const std::string& reason);
 
   std::function<std::int64_t()> now_ms_;
   RegistrySettings settings_;
-  Listener listener_;
+  std::vector<Listener> listeners_;
+  std::vector<RemovalListener> removal_listeners_;
   IdentityListener identity_listener_;
+  TokenCheck token_check_;
   std::map<std::string, NodeRecord> nodes_;
   std::map<std::string, std::string> sighting_owner_;  // Sighting key to node id.
 };

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 
@@ -86,6 +87,27 @@ void migrate(Database& database, const std::filesystem::path& path) {
   shared::log_info("store.migrated", {shared::field("db", path.string()),
                                       shared::field("from", static_cast<long long>(version)),
                                       shared::field("to", static_cast<long long>(target))});
+}
+
+// Adds record `index` of `batch` to the entry for its node and stream in `commits`, keeping the
+// newest IngestCommit::kMaxNewest records.
+void record_commit(std::vector<IngestCommit>& commits, const IngestBatch& batch,
+                   std::size_t index) {
+  auto entry = std::find_if(commits.begin(), commits.end(), [&](const IngestCommit& commit) {
+    return commit.node_id == batch.node_id && commit.stream == batch.stream;
+  });
+  if (entry == commits.end()) {
+    entry = commits.insert(commits.end(), IngestCommit{});
+    entry->node_id = batch.node_id;
+    entry->stream = batch.stream;
+  }
+  ++entry->count;
+  entry->newest_positions.push_back(batch.positions[index]);
+  entry->newest_bodies.push_back(batch.bodies[index]);
+  if (entry->newest_positions.size() > IngestCommit::kMaxNewest) {
+    entry->newest_positions.erase(entry->newest_positions.begin());
+    entry->newest_bodies.erase(entry->newest_bodies.begin());
+  }
 }
 
 }  // namespace
@@ -261,6 +283,7 @@ void NodeStore::run_writer() {
     }
 
     std::uint64_t written_events = 0;
+    std::vector<IngestCommit> commits;
     if (!ingest_batches.empty()) {
       try {
         shared::in_transaction(database, [&] {
@@ -274,7 +297,10 @@ void NodeStore::run_writer() {
                   .bind(5, ingested_at)
                   .bind(6, ingest.bodies[index]);
               insert_event.run();
-              written_events += static_cast<std::uint64_t>(sqlite3_changes(database.handle()));
+              if (sqlite3_changes(database.handle()) > 0) {
+                ++written_events;
+                record_commit(commits, ingest, index);
+              }
             }
             upsert_cursor.bind(1, ingest.node_id)
                 .bind(2, ingest.stream)
@@ -291,6 +317,7 @@ void NodeStore::run_writer() {
         insert_event.reset();
         upsert_cursor.reset();
         written_events = 0;
+        commits.clear();
         const std::lock_guard lock(mutex_);
         for (const auto& ingest : ingest_batches) {
           rewinds_[{ingest.node_id, ingest.stream}] = true;
@@ -300,6 +327,10 @@ void NodeStore::run_writer() {
                           {shared::field("batches", static_cast<long long>(ingest_batches.size())),
                            shared::field("error", error.what())});
       }
+    }
+
+    if (commit_listener_ && !commits.empty()) {
+      commit_listener_(std::move(commits));
     }
 
     if (!batch.empty()) {

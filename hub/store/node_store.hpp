@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -27,6 +28,18 @@ struct IngestBatch {
   std::string next_cursor;
 };
 
+// Records that one committed ingest transaction added for one node and stream. Records already
+// stored (a batch read again after a rewind) are not counted.
+struct IngestCommit {
+  static constexpr std::size_t kMaxNewest = 3;
+
+  std::string node_id;
+  std::string stream;
+  std::size_t count = 0;
+  std::vector<std::string> newest_positions;  // At most kMaxNewest, oldest first.
+  std::vector<std::string> newest_bodies;     // JSON text, one per newest position.
+};
+
 // The hub's SQLite file: WAL mode, schema version in `PRAGMA user_version`, migrations applied in
 // one transaction at start-up.
 //
@@ -49,6 +62,12 @@ class NodeStore {
   std::vector<NodeRecord> load_nodes();
   // Committed cursors, by node id and then stream.
   std::map<std::string, std::map<std::string, std::string>> load_cursors();
+  // Runs on the writer thread after each ingest transaction that added records, one entry per
+  // node and stream. It must not block, nor call back into the store: post the work elsewhere.
+  using CommitListener = std::function<void(std::vector<IngestCommit> commits)>;
+  // Must be called before `start`.
+  void set_commit_listener(CommitListener listener) { commit_listener_ = std::move(listener); }
+
   void start();
   void save(const NodeRecord& node);
   // Queues a batch. Batches are written in order and never coalesced. Returns false, and drops
@@ -84,6 +103,7 @@ class NodeStore {
   void run_writer();
 
   std::filesystem::path path_;
+  CommitListener commit_listener_;  // Set before the writer starts, then only read by it.
   std::thread writer_;
   mutable std::mutex mutex_;  // Guards every member below.
   std::condition_variable wake_;

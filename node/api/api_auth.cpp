@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "shared/crypto/digest.hpp"
+
 namespace winebot::node {
 namespace {
 
@@ -27,6 +29,10 @@ ExpectedToken environment_token(std::optional<std::string> startup_value) {
     const char* current = std::getenv("API_TOKEN");
     return current != nullptr ? trim(current) : fallback;
   };
+}
+
+std::string advertised_token_signature(const ExpectedToken& expected) {
+  return shared::token_signature(expected());
 }
 
 bool constant_time_equal(std::string_view left, std::string_view right) {

@@ -18,6 +18,7 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // The Host header for an IP literal: IPv6 in brackets, without its "%scope" (RFC 7230 section
 // 5.4 and RFC 6874), and always with the port.
@@ -44,7 +45,7 @@ class HttpConnection::Impl {
 
   asio::awaitable<HttpClientResult> request(std::string address, std::uint16_t port,
                                             std::string method, std::string target,
-                                            std::string body) {
+                                            std::string body, const Headers& headers) {
     const auto started = std::chrono::steady_clock::now();
     // One deadline for every step, the retry included, so that limits_.timeout bounds the call.
     deadline_ = started + limits_.timeout;
@@ -56,12 +57,13 @@ class HttpConnection::Impl {
       const auto error = co_await connect(address, port);
       if (error) {
         result.error = describe(error);
+        result.timed_out = error == beast::error::timeout;
         result.elapsed_ms = elapsed_since(started);
         co_return result;
       }
     }
 
-    auto error = co_await exchange(method, target, body, result);
+    auto error = co_await exchange(method, target, body, headers, result);
     const bool idempotent = method == "GET" || method == "HEAD";
     if (error && reused && idempotent && error != beast::error::timeout) {
       // The server may have closed an idle keep-alive connection, so try once on a fresh one.
@@ -69,13 +71,14 @@ class HttpConnection::Impl {
       close();
       error = co_await connect(address, port);
       if (!error) {
-        error = co_await exchange(method, target, body, result);
+        error = co_await exchange(method, target, body, headers, result);
       }
     }
     if (error) {
       close();
       result.ok = false;
       result.error = describe(error);
+      result.timed_out = error == beast::error::timeout;
     }
     result.elapsed_ms = elapsed_since(started);
     co_return result;
@@ -112,11 +115,15 @@ class HttpConnection::Impl {
   }
 
   asio::awaitable<error_code> exchange(const std::string& method, const std::string& target,
-                                       const std::string& body, HttpClientResult& result) {
+                                       const std::string& body, const Headers& headers,
+                                       HttpClientResult& result) {
     http::request<http::string_body> message{http::string_to_verb(method), target, 11};
     message.set(http::field::host, host_header(address_, port_));
     message.set(http::field::user_agent, std::string("winebot-hub/") + kVersion);
     message.keep_alive(true);
+    for (const auto& [name, value] : headers) {
+      message.set(name, value);
+    }
     if (!body.empty()) {
       message.set(http::field::content_type, "application/json");
       message.body() = body;
@@ -161,9 +168,9 @@ HttpConnection::~HttpConnection() = default;
 
 asio::awaitable<HttpClientResult> HttpConnection::request(std::string address, std::uint16_t port,
                                                           std::string method, std::string target,
-                                                          std::string body) {
+                                                          std::string body, Headers headers) {
   co_return co_await impl_->request(std::move(address), port, std::move(method), std::move(target),
-                                    std::move(body));
+                                    std::move(body), headers);
 }
 
 void HttpConnection::close() {

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -14,7 +16,8 @@ struct HttpClientResult {
   bool ok = false;  // A complete response arrived, whatever its status.
   int status = 0;
   std::string body;
-  std::string error;  // Reason no response arrived, e.g. "connection refused", "timed out".
+  std::string error;       // Reason no response arrived, e.g. "connection refused", "timed out".
+  bool timed_out = false;  // No response arrived because the deadline passed.
   double elapsed_ms = 0;
 };
 
@@ -35,10 +38,11 @@ class HttpConnection {
 
   // Sends `method target` to `address` (an IP literal, IPv6 with an optional "%scope") and
   // `port`. Connects anew when the address differs from the connected one. Never throws for
-  // network errors: they are returned in the result.
-  boost::asio::awaitable<HttpClientResult> request(std::string address, std::uint16_t port,
-                                                   std::string method, std::string target,
-                                                   std::string body = {});
+  // network errors: they are returned in the result. `headers` are added to the request, for
+  // example {"X-API-Key", TOKEN}.
+  boost::asio::awaitable<HttpClientResult> request(
+      std::string address, std::uint16_t port, std::string method, std::string target,
+      std::string body = {}, std::vector<std::pair<std::string, std::string>> headers = {});
   void close();
 
  private:

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "shared/http/event_stream.hpp"
+
 namespace winebot::shared {
 namespace {
 
@@ -56,6 +58,15 @@ HttpResponse HttpResponse::json(int status, const nlohmann::json& body) {
   HttpResponse response;
   response.status = status;
   response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return response;
+}
+
+HttpResponse HttpResponse::server_sent_events(std::shared_ptr<EventStream> stream) {
+  HttpResponse response;
+  response.content_type = "text/event-stream";
+  response.set_header("Cache-Control", "no-cache");
+  response.set_header("X-Accel-Buffering", "no");
+  response.event_stream = std::move(stream);
   return response;
 }
 

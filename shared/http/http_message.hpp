@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,8 @@
 #include <nlohmann/json_fwd.hpp>
 
 namespace winebot::shared {
+
+class EventStream;
 
 // A parsed HTTP request as route handlers see it, free of any Beast type so that handlers compile
 // without Boost. Header names are stored in lowercase.
@@ -33,9 +36,15 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, `body` is ignored: the server sends the headers at once and then writes what the
+  // stream produces until it ends, outside the request deadline. The connection closes after it.
+  std::shared_ptr<EventStream> event_stream;
 
   // A JSON body; invalid UTF-8 inside strings is replaced, never thrown.
   static HttpResponse json(int status, const nlohmann::json& body);
+  // A 200 `text/event-stream` response driven by `stream`, with `Cache-Control: no-cache` and
+  // `X-Accel-Buffering: no` so that caches and nginx pass each event on at once.
+  static HttpResponse server_sent_events(std::shared_ptr<EventStream> stream);
   // The error shape every endpoint uses: {"detail": "..."}.
   static HttpResponse error(int status, std::string_view detail);
 

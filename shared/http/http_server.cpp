@@ -12,7 +12,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "shared/http/event_stream.hpp"
 #include "shared/http/router.hpp"
+#include "shared/http/server_sent_event.hpp"
 #include "shared/log/logger.hpp"
 
 namespace winebot::shared {
@@ -27,6 +29,9 @@ using boost::system::error_code;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kFirstReadBytes = 4096;
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+// Read buffer of an event-stream connection, whose bytes are discarded while it waits for the
+// client to leave.
+constexpr std::size_t kStreamDiscardBytes = 512;
 
 using BeastRequest = http::request<http::string_body>;
 using BeastResponse = http::response<http::string_body>;
@@ -57,6 +62,19 @@ BeastResponse to_beast(const HttpResponse& source, unsigned version, bool keep_a
   response.keep_alive(keep_alive);
   response.prepare_payload();
   return response;
+}
+
+http::response<http::empty_body> to_stream_header(const HttpResponse& source, unsigned version) {
+  http::response<http::empty_body> header{static_cast<http::status>(source.status), version};
+  header.set(http::field::content_type, source.content_type);
+  for (const auto& [name, value] : source.headers) {
+    header.set(name, value);
+  }
+  header.keep_alive(false);
+  if (version >= 11) {
+    header.chunked(true);  // HTTP/1.0 has no chunks: there the body ends with the connection.
+  }
+  return header;
 }
 
 // Maps a failed request read to the response the client gets, or nullopt when the connection is
@@ -126,12 +144,29 @@ class HttpServer::Impl {
         stream->socket().cancel(ignored);
       }
     }
+    for (auto& [id, state] : event_streams_) {
+      state->close();
+    }
   }
 
   std::size_t connection_count() const { return connections_.size(); }
   std::uint64_t accepted_count() const { return next_connection_id_ - 1; }
+  std::size_t event_stream_count() const { return event_streams_.size(); }
 
  private:
+  // One open event stream. The timer paces heartbeats, and cancelling it wakes the writer early.
+  struct EventStreamState {
+    explicit EventStreamState(asio::io_context& io) : timer(io) {}
+
+    void close() {
+      closed = true;
+      timer.cancel();
+    }
+
+    asio::steady_timer timer;
+    bool closed = false;  // The client left or the server is stopping.
+  };
+
   static void log_exception(const char* event, const std::exception_ptr& failure) {
     if (!failure) {
       return;
@@ -202,6 +237,117 @@ class HttpServer::Impl {
     error = write_error;
   }
 
+  // Reads until the client closes or the socket fails, then closes the stream. Event-stream
+  // clients send nothing, so whatever arrives is discarded. Reads on the raw socket, because the
+  // tcp_stream's deadline would end a quiet stream.
+  static asio::awaitable<void> watch_for_close(std::shared_ptr<beast::tcp_stream> stream,
+                                               std::shared_ptr<EventStreamState> state) {
+    char discard[kStreamDiscardBytes];
+    error_code error;
+    while (!error) {
+      std::tie(error, std::ignore) =
+          co_await stream->socket().async_read_some(asio::buffer(discard), kUseTuple);
+    }
+    state->close();
+  }
+
+  // Writes `text` as one chunk, or as raw bytes on HTTP/1.0, within stream_write_timeout.
+  asio::awaitable<error_code> write_stream_text(beast::tcp_stream& stream, const std::string& text,
+                                                bool chunked) {
+    stream.expires_after(limits_.stream_write_timeout);
+    error_code error;
+    if (chunked) {
+      std::tie(error, std::ignore) =
+          co_await asio::async_write(stream, http::make_chunk(asio::buffer(text)), kUseTuple);
+    } else {
+      std::tie(error, std::ignore) =
+          co_await asio::async_write(stream, asio::buffer(text), kUseTuple);
+    }
+    stream.expires_never();
+    co_return error;
+  }
+
+  // Writes what `source` produces, and a heartbeat comment every heartbeat_interval, until the
+  // client leaves, a write fails, the source finishes or the server stops. Returns the reason.
+  asio::awaitable<const char*> pump_events(beast::tcp_stream& stream, EventStream& source,
+                                           EventStreamState& state, bool chunked) {
+    static const std::string kHeartbeat = format_comment("heartbeat");
+    auto next_heartbeat = std::chrono::steady_clock::now() + limits_.heartbeat_interval;
+    for (;;) {
+      if (state.closed || stopped_) {
+        co_return stopped_ ? "server_stopping" : "client_closed";
+      }
+      std::string text = source.take_pending();
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_heartbeat) {
+        text += kHeartbeat;
+        next_heartbeat = now + limits_.heartbeat_interval;
+      }
+      if (!text.empty()) {
+        if (const auto error = co_await write_stream_text(stream, text, chunked)) {
+          co_return error == beast::error::timeout ? "write_timeout" : "write_failed";
+        }
+        continue;
+      }
+      if (source.finished()) {
+        if (chunked) {
+          stream.expires_after(limits_.stream_write_timeout);
+          co_await asio::async_write(stream, http::make_chunk_last(), kUseTuple);
+          stream.expires_never();
+        }
+        co_return "finished";
+      }
+      state.timer.expires_at(next_heartbeat);
+      co_await state.timer.async_wait(kUseTuple);
+    }
+  }
+
+  // Sends the headers of an event-stream response at once, then hands the connection to
+  // pump_events. The connection closes afterwards.
+  asio::awaitable<void> serve_event_stream(std::shared_ptr<beast::tcp_stream> stream,
+                                           const HttpResponse& response, unsigned version,
+                                           std::uint64_t id) {
+    const auto source = response.event_stream;
+    auto state = std::make_shared<EventStreamState>(io_);
+    event_streams_[id] = state;
+    source->set_waker([weak = std::weak_ptr(state)] {
+      if (auto alive = weak.lock()) {
+        alive->timer.cancel();
+      }
+    });
+
+    auto header = to_stream_header(response, version);
+    http::response_serializer<http::empty_body> serializer(header);
+    stream->expires_after(limits_.stream_write_timeout);
+    auto [error, count] = co_await http::async_write_header(*stream, serializer, kUseTuple);
+    stream->expires_never();
+    const char* reason = "write_failed";
+    if (!error) {
+      log_debug("http.stream_opened", {field("connection", static_cast<long long>(id))});
+      asio::co_spawn(io_, watch_for_close(stream, state), [](std::exception_ptr failure) {
+        log_exception("http.stream_watch_failed", failure);
+      });
+      reason = co_await pump_events(*stream, *source, *state, header.chunked());
+    }
+
+    error_code ignored;
+    stream->socket().cancel(ignored);  // Ends watch_for_close.
+    event_streams_.erase(id);
+    source->set_waker({});
+    source->on_closed();
+    log_debug("http.stream_closed",
+              {field("connection", static_cast<long long>(id)), field("reason", reason)});
+  }
+
+  // Routes one request. A coroutine of its own, because with GCC 12 a response assigned from
+  // co_await inside serve's loop came out corrupt and crashed the server.
+  asio::awaitable<HttpResponse> respond(HttpRequest& request) {
+    if (!split_target(request.target, request.path, request.query)) {
+      co_return HttpResponse::error(400, "malformed percent-encoding in request target");
+    }
+    co_return co_await router_.dispatch_async(request);
+  }
+
   asio::awaitable<void> serve(std::shared_ptr<beast::tcp_stream> stream, std::string remote_address,
                               std::uint64_t id) {
     beast::flat_buffer buffer(limits_.max_header_bytes + limits_.max_body_bytes + kFirstReadBytes);
@@ -233,10 +379,11 @@ class HttpServer::Impl {
 
       const auto& message = parser.get();
       HttpRequest request = to_request(message, remote_address);
-      HttpResponse response =
-          split_target(request.target, request.path, request.query)
-              ? router_.dispatch(request)
-              : HttpResponse::error(400, "malformed percent-encoding in request target");
+      const HttpResponse response = co_await respond(request);
+      if (response.event_stream) {
+        co_await serve_event_stream(stream, response, message.version(), id);
+        break;
+      }
       const bool keep_alive = message.keep_alive() && !stopped_;
       error_code write_error;
       co_await send(*stream, response, message.version(), keep_alive, write_error);
@@ -255,6 +402,7 @@ class HttpServer::Impl {
   HttpServerLimits limits_;
   tcp::acceptor acceptor_;
   std::map<std::uint64_t, std::weak_ptr<beast::tcp_stream>> connections_;
+  std::map<std::uint64_t, std::shared_ptr<EventStreamState>> event_streams_;  // By connection.
   std::uint64_t next_connection_id_ = 1;
   std::uint64_t rejected_connections_ = 0;
   bool stopped_ = false;
@@ -279,6 +427,10 @@ std::size_t HttpServer::connection_count() const {
 
 std::uint64_t HttpServer::accepted_count() const {
   return impl_->accepted_count();
+}
+
+std::size_t HttpServer::event_stream_count() const {
+  return impl_->event_stream_count();
 }
 
 }  // namespace winebot::shared

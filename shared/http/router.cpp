@@ -2,6 +2,8 @@
 
 #include <exception>
 
+#include <boost/asio/awaitable.hpp>
+
 #include "shared/log/logger.hpp"
 
 namespace winebot::shared {
@@ -48,7 +50,7 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 void Router::add(std::string method, std::string pattern, HttpHandler handler) {
-  routes_.push_back({std::move(method), split_path(pattern), std::move(handler)});
+  routes_.push_back({std::move(method), split_path(pattern), std::move(handler), {}});
 }
 
 void Router::set_fallback(HttpHandler handler) {
@@ -74,9 +76,12 @@ bool Router::has_route(const std::string& path) const {
   return false;
 }
 
-HttpResponse Router::route(HttpRequest& request) const {
+void Router::add_async(std::string method, std::string pattern, AsyncHttpHandler handler) {
+  routes_.push_back({std::move(method), split_path(pattern), {}, std::move(handler)});
+}
+
+const Router::Route* Router::find(HttpRequest& request, std::string& allowed) const {
   const auto segments = split_path(request.path);
-  std::string allowed;
   for (const auto& route : routes_) {
     std::map<std::string, std::string> params;
     if (!match(route.segments, segments, params)) {
@@ -84,9 +89,23 @@ HttpResponse Router::route(HttpRequest& request) const {
     }
     if (route.method == request.method) {
       request.path_params = std::move(params);
-      return route.handler(request);
+      return &route;
     }
     allowed += allowed.empty() ? route.method : ", " + route.method;
+  }
+  return nullptr;
+}
+
+HttpResponse Router::route(HttpRequest& request) const {
+  std::string allowed;
+  const Route* found = find(request, allowed);
+  if (found != nullptr && found->handler) {
+    return found->handler(request);
+  }
+  if (found != nullptr) {
+    // A broken invariant, not bad input: this synchronous path cannot run a coroutine handler.
+    log_error("http.async_route_in_sync_dispatch", {field("path", request.path)});
+    return HttpResponse::error(500, "Internal Server Error");
   }
 
   if (!allowed.empty()) {
@@ -121,6 +140,40 @@ HttpResponse Router::dispatch(HttpRequest& request) const {
     response_decorator_(request, response);
   }
   return response;
+}
+
+boost::asio::awaitable<HttpResponse> Router::dispatch_async(HttpRequest& request) const {
+  std::string allowed;
+  const Route* found = find(request, allowed);
+  std::optional<HttpResponse> response;
+  if (found == nullptr || !found->async_handler) {
+    response = dispatch(request);
+    co_return std::move(*response);
+  }
+
+  try {
+    if (request_filter_) {
+      response = request_filter_(request);
+    }
+    if (!response) {
+      response = co_await found->async_handler(request);
+    }
+  } catch (const std::exception& error) {
+    log_error("http.handler_failed", {field("method", request.method), field("path", request.path),
+                                      field("error", error.what())});
+    response.reset();
+  } catch (...) {
+    log_error("http.handler_failed", {field("method", request.method), field("path", request.path),
+                                      field("error", "non-standard exception")});
+    response.reset();
+  }
+  if (!response) {
+    response = HttpResponse::error(500, "Internal Server Error");
+  }
+  if (response_decorator_) {
+    response_decorator_(request, *response);
+  }
+  co_return std::move(*response);
 }
 
 }  // namespace winebot::shared

@@ -5,11 +5,16 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
+
 #include "shared/http/http_message.hpp"
 
 namespace winebot::shared {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// A handler that waits on I/O, such as a request to another server, without blocking the
+// server's thread. The request outlives the coroutine.
+using AsyncHttpHandler = std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&)>;
 // Runs before routing; a returned response (for example a 401) is sent instead of the route's.
 using RequestFilter = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
 // Runs on every response, errors included, for headers that every response carries.
@@ -22,6 +27,8 @@ using ResponseDecorator = std::function<void(const HttpRequest&, HttpResponse&)>
 class Router {
  public:
   void add(std::string method, std::string pattern, HttpHandler handler);
+  // Adds a route whose handler is a coroutine. Only dispatch_async runs it.
+  void add_async(std::string method, std::string pattern, AsyncHttpHandler handler);
   // Handles GET requests that no route matched, such as static files.
   void set_fallback(HttpHandler handler);
   void set_request_filter(RequestFilter filter);
@@ -32,14 +39,20 @@ class Router {
 
   // Routes `request` (whose `path_params` it fills) and returns the response to send.
   HttpResponse dispatch(HttpRequest& request) const;
+  // Like dispatch, and also runs the coroutine handlers of add_async. The server calls this one.
+  boost::asio::awaitable<HttpResponse> dispatch_async(HttpRequest& request) const;
 
  private:
   struct Route {
     std::string method;
     std::vector<std::string> segments;
     HttpHandler handler;
+    AsyncHttpHandler async_handler;  // Set instead of `handler` for add_async routes.
   };
 
+  // Finds the route for the request's method and path and fills its `path_params`. Returns
+  // nullptr when there is none, with `allowed` listing the methods that the path has.
+  const Route* find(HttpRequest& request, std::string& allowed) const;
   HttpResponse route(HttpRequest& request) const;
 
   std::vector<Route> routes_;

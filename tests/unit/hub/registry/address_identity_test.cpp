@@ -250,7 +250,7 @@ TEST_CASE("Current SRV sighting is probed before remembered ones", "[registry]")
 TEST_CASE("Listener is told about provisional nodes", "[registry]") {
   IdentityFixture fixture;
   std::vector<std::pair<std::string, bool>> provisional_flags;
-  fixture.registry.set_listener([&](const NodeRecord& node, bool) {
+  fixture.registry.add_listener([&](const NodeRecord& node, bool) {
     provisional_flags.emplace_back(node.id, node.provisional);
   });
   const auto id = fixture.registry.add_address_sighting(IdentityFixture::srv("127.0.0.1", 9001));
@@ -258,6 +258,40 @@ TEST_CASE("Listener is told about provisional nodes", "[registry]") {
   REQUIRE(provisional_flags.size() == 2);
   CHECK(provisional_flags[0] == std::pair<std::string, bool>{id, true});
   CHECK(provisional_flags[1] == std::pair<std::string, bool>{kNodeId, false});
+}
+
+}  // namespace
+}  // namespace winebot::hub
+
+namespace winebot::hub {
+namespace {
+
+TEST_CASE("Identified provisional node is reported removed", "[registry][stream]") {
+  IdentityFixture fixture;
+  std::vector<std::pair<std::string, std::string>> removed;
+  fixture.registry.add_removal_listener(
+      [&](const std::string& id, const std::string& reason) { removed.emplace_back(id, reason); });
+  const auto id = fixture.registry.add_address_sighting(IdentityFixture::srv("127.0.0.1", 9001));
+
+  fixture.registry.record_probe_success(id, 5, IdentityFixture::state(kNodeId));
+
+  REQUIRE(removed.size() == 1);
+  CHECK(removed[0].first == id);
+  CHECK(removed[0].second == std::string("identified as node ") + kNodeId);
+}
+
+TEST_CASE("Withdrawn provisional node is reported removed", "[registry][stream]") {
+  IdentityFixture fixture;
+  std::vector<std::string> removed;
+  fixture.registry.add_removal_listener(
+      [&](const std::string& id, const std::string&) { removed.push_back(id); });
+  const auto endpoint = IdentityFixture::static_entry("127.0.0.1", 9001);
+  const auto id = fixture.registry.add_address_sighting(endpoint);
+
+  fixture.registry.remove_sighting(endpoint.key);
+
+  CHECK(removed == std::vector<std::string>{id});
+  CHECK(fixture.registry.find(id) == nullptr);
 }
 
 }  // namespace

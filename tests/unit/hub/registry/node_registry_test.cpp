@@ -14,7 +14,7 @@ struct RegistryFixture {
   std::vector<std::pair<std::string, bool>> notifications;
 
   RegistryFixture() {
-    registry.set_listener([this](const NodeRecord& node, bool state_changed) {
+    registry.add_listener([this](const NodeRecord& node, bool state_changed) {
       notifications.emplace_back(node.id, state_changed);
     });
   }
@@ -221,6 +221,28 @@ TEST_CASE("parse_node_state round-trips every state", "[registry]") {
     CHECK(parse_node_state(to_string(state)) == std::optional<NodeState>(state));
   }
   CHECK_FALSE(parse_node_state("sideways").has_value());
+}
+
+}  // namespace
+}  // namespace winebot::hub
+
+namespace winebot::hub {
+namespace {
+
+TEST_CASE("NodeRegistry notifies every listener in order", "[registry][stream]") {
+  RegistryFixture fixture;
+  std::vector<std::string> calls;
+  fixture.registry.add_listener(
+      [&calls](const NodeRecord& node, bool) { calls.push_back("second:" + node.id); });
+  fixture.registry.add_listener(
+      [&calls](const NodeRecord& node, bool) { calls.push_back("third:" + node.id); });
+
+  fixture.registry.add_sighting(RegistryFixture::sighting("k1", "192.0.2.1", false),
+                                RegistryFixture::txt());
+
+  REQUIRE(fixture.notifications.size() == 1);
+  CHECK(calls == std::vector<std::string>{std::string("second:") + kNodeId,
+                                          std::string("third:") + kNodeId});
 }
 
 }  // namespace

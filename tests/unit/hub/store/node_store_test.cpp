@@ -204,3 +204,35 @@ TEST_CASE("NodeStore rejects batches beyond its queue bound", "[store]") {
 
 }  // namespace
 }  // namespace winebot::hub
+
+namespace winebot::hub {
+namespace {
+
+TEST_CASE("NodeStore reports only new records to its commit listener", "[store][stream]") {
+  TemporaryFolder folder;
+  NodeStore store(folder.path() / "hub.db");
+  std::vector<IngestCommit> commits;  // Written by the writer thread, read after flush.
+  store.set_commit_listener([&commits](std::vector<IngestCommit> batch) {
+    commits.insert(commits.end(), batch.begin(), batch.end());
+  });
+  store.start();
+
+  REQUIRE(store.ingest(sample_batch("c1", {"1", "2", "3", "4", "5"})));
+  store.flush();
+  REQUIRE(store.ingest(sample_batch("c2", {"5", "6"})));
+  store.flush();
+  REQUIRE(store.ingest(sample_batch("c3", {"6"})));
+  store.flush();
+
+  REQUIRE(commits.size() == 2);
+  CHECK(commits[0].node_id == "0f8fad5b-d9cb-469f-a165-70867728950e");
+  CHECK(commits[0].stream == "lifecycle");
+  CHECK(commits[0].count == 5);
+  CHECK(commits[0].newest_positions == std::vector<std::string>{"3", "4", "5"});
+  CHECK(commits[0].newest_bodies.back() == R"({"kind":"5"})");
+  CHECK(commits[1].count == 1);
+  CHECK(commits[1].newest_positions == std::vector<std::string>{"6"});
+}
+
+}  // namespace
+}  // namespace winebot::hub

@@ -83,5 +83,10 @@ TEST_CASE("constant_time_equal compares contents and lengths", "[auth]") {
   CHECK(constant_time_equal("", ""));
 }
 
+TEST_CASE("advertised token signature hashes the current token", "[actions]") {
+  CHECK(advertised_token_signature([] { return std::string("abc"); }) == "ba7816bf8f01cfea");
+  CHECK(advertised_token_signature([] { return std::string(); }).empty());
+}
+
 }  // namespace
 }  // namespace winebot::node
