@@ -141,10 +141,10 @@ int run(const hub::HubOptions& options) {
   hub::add_stream_route(router, bus);
   hub::add_hub_routes(router, registry, options.web_root);
   hub::add_readiness_route(router, [&ready] { return ready; });
-  hub::add_metrics_route(router, registry,
-                         {[&store] { return store.ingested_events(); },
-                          [&store] { return store.committed_batches(); },
-                          [&poller] { return poller.active_count(); }});
+  hub::add_metrics_route(
+      router, registry,
+      {[&store] { return store.ingested_events(); }, [&store] { return store.committed_batches(); },
+       [&poller] { return poller.active_count(); }});
   hub::AdminAuth admin_auth(options.admin_token);
   hub::add_admin_auth_routes(router, admin_auth);
   hub::add_action_routes(router, registry, options.node_tokens, admin_auth);
