@@ -11,6 +11,7 @@
 #include "hub/api/event_routes.hpp"
 #include "hub/api/hub_routes.hpp"
 #include "hub/api/metrics_routes.hpp"
+#include "hub/api/openapi_routes.hpp"
 #include "hub/api/stream_routes.hpp"
 #include "hub/discovery/avahi_discovery.hpp"
 #include "hub/discovery/srv_discovery.hpp"
@@ -139,6 +140,7 @@ int run(const hub::HubOptions& options) {
   bool ready = false;
   hub::add_event_routes(router, registry, options.db);
   hub::add_stream_route(router, bus);
+  hub::add_openapi_route(router);
   hub::add_hub_routes(router, registry, options.web_root);
   hub::add_readiness_route(router, [&ready] { return ready; });
   hub::add_metrics_route(
