@@ -146,7 +146,8 @@ int run(const hub::HubOptions& options) {
   hub::add_metrics_route(
       router, registry,
       {[&store] { return store.ingested_events(); }, [&store] { return store.committed_batches(); },
-       [&poller] { return poller.active_count(); }});
+       [&poller] { return poller.active_count(); }, [&bus] { return bus.subscriber_count(); },
+       [&bus] { return bus.dropped_total(); }});
   hub::AdminAuth admin_auth(options.admin_token);
   hub::add_admin_auth_routes(router, admin_auth);
   hub::add_action_routes(router, registry, options.node_tokens, admin_auth);

@@ -70,6 +70,15 @@ std::string hub_metrics_text(const NodeRegistry& registry, const HubMetricSource
     page.gauge("winebot_hub_active_pollers", "Per-node poll loops running.",
                static_cast<double>(sources.active_pollers()));
   }
+  if (sources.stream_clients) {
+    page.gauge("winebot_hub_stream_clients", "Open GET /api/stream connections.",
+               static_cast<double>(sources.stream_clients()));
+  }
+  if (sources.stream_dropped) {
+    page.counter("winebot_hub_stream_dropped_events_total",
+                 "Events dropped from the queues of slow GET /api/stream clients.",
+                 static_cast<double>(sources.stream_dropped()));
+  }
   return page.text();
 }
 

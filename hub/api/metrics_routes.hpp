@@ -16,6 +16,8 @@ struct HubMetricSources {
   std::function<std::uint64_t()> ingested_events;  // event rows committed to SQLite
   std::function<std::uint64_t()> ingest_batches;   // ingest transactions committed
   std::function<std::size_t()> active_pollers;     // per-node poll loops running
+  std::function<std::size_t()> stream_clients;     // open GET /api/stream connections
+  std::function<std::uint64_t()> stream_dropped;   // events dropped from slow clients' queues
 };
 
 // Returns the hub's metrics in the Prometheus text format: nodes by state and by recorder

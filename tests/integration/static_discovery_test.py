@@ -161,7 +161,9 @@ def main():
                 raise CheckFailed(f"Content-Type {content_type}")
             for line in ('winebot_hub_nodes{state="online"} 3',
                          'winebot_hub_node_recorders{state="disabled"} 3',
-                         "winebot_hub_nodes_advertised 3"):
+                         "winebot_hub_nodes_advertised 3",
+                         "winebot_hub_stream_clients 0",
+                         "winebot_hub_stream_dropped_events_total 0"):
                 if line not in text:
                     raise CheckFailed(f"{line!r} missing from /metrics:\n{text}")
             lint = subprocess.run(["promtool", "check", "metrics"], input=text,
