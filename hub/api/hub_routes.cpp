@@ -1,7 +1,10 @@
 #include "hub/api/hub_routes.hpp"
 
+#include <memory>
+
 #include <nlohmann/json.hpp>
 
+#include "hub/api/node_json_cache.hpp"
 #include "hub/api/node_query.hpp"
 #include "hub/api/static_files.hpp"
 #include "hub/registry/node_json.hpp"
@@ -12,34 +15,25 @@ namespace {
 
 using nlohmann::json;
 
-// A node as the API lists it: node_to_json plus the derived fields the filters use.
-json listed_node(const NodeRecord& node) {
-  auto object = node_to_json(node);
-  object["recorder_state"] = recorder_state_of(node);
-  object["labels"] = labels_of(node);
-  return object;
-}
-
-shared::HttpResponse list_nodes(const NodeRegistry& registry, const shared::HttpRequest& request) {
+shared::HttpResponse list_nodes(const NodeRegistry& registry, NodeJsonCache& cache,
+                                const shared::HttpRequest& request) {
   std::string error;
   const auto query = parse_node_query(request.query, error);
   if (!query) {
     return shared::HttpResponse::error(400, error);
   }
 
-  const auto page = select_nodes(registry.nodes(), *query);
-  json nodes = json::array();
+  const auto all = registry.nodes();
+  const auto page = select_nodes(all, *query);
+  std::vector<const std::string*> texts;
+  texts.reserve(page.nodes.size());
   for (const NodeRecord* node : page.nodes) {
-    nodes.push_back(listed_node(*node));
+    texts.push_back(&cache.text(*node));
   }
-  const auto end = query->offset + page.nodes.size();
-  return shared::HttpResponse::json(
-      200, json{{"nodes", std::move(nodes)},
-                {"count", page.nodes.size()},
-                {"total", page.total},
-                {"offset", query->offset},
-                {"limit", query->limit},
-                {"next_offset", end < page.total ? json(end) : json(nullptr)}});
+  shared::HttpResponse response;
+  response.body = node_list_body(texts, page.total, query->offset, query->limit);
+  cache.prune(all);
+  return response;
 }
 
 void add_security_headers(const shared::HttpRequest& /*request*/, shared::HttpResponse& response) {
@@ -60,8 +54,9 @@ void add_hub_routes(shared::Router& router, const NodeRegistry& registry,
   router.add("GET", "/healthz", [](const shared::HttpRequest&) {
     return shared::HttpResponse::json(200, json{{"status", "ok"}});
   });
-  router.add("GET", "/api/nodes", [&registry](const shared::HttpRequest& request) {
-    return list_nodes(registry, request);
+  auto cache = std::make_shared<NodeJsonCache>();
+  router.add("GET", "/api/nodes", [&registry, cache](const shared::HttpRequest& request) {
+    return list_nodes(registry, *cache, request);
   });
   router.add("GET", "/api/nodes/{id}", [&registry](const shared::HttpRequest& request) {
     const auto& id = request.path_param("id");

@@ -140,10 +140,12 @@ bool matches(const NodeRecord& node, const NodeQuery& query) {
                 recorder_state_of(node)) == query.recorder_states.end()) {
     return false;
   }
-  const auto labels = labels_of(node);
-  for (const auto& wanted : query.labels) {
-    if (std::find(labels.begin(), labels.end(), wanted) == labels.end()) {
-      return false;
+  if (!query.labels.empty()) {
+    const auto labels = labels_of(node);
+    for (const auto& wanted : query.labels) {
+      if (std::find(labels.begin(), labels.end(), wanted) == labels.end()) {
+        return false;
+      }
     }
   }
   return query.text.empty() || matches_text(node, query.text);

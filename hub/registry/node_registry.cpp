@@ -337,6 +337,7 @@ void NodeRegistry::restore(NodeRecord node) {
   if (token_check_) {
     node.token_status = token_check_(node);
   }
+  node.revision = ++last_revision_;
   const auto id = node.id;
   nodes_[id] = std::move(node);
 }
@@ -375,6 +376,7 @@ bool NodeRegistry::transition(NodeRecord& node, NodeState next, std::string reas
 }
 
 void NodeRegistry::notify(NodeRecord& node, bool state_changed) {
+  node.revision = ++last_revision_;
   if (token_check_) {
     node.token_status = token_check_(node);
   }

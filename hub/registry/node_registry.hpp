@@ -74,6 +74,9 @@ struct NodeRecord {
   bool stop_announced = false;  // The newest successful probe returned `stopping: true`.
   double last_latency_ms = 0;
   nlohmann::json last_state;  // Body of the newest successful GET /state.
+  // Set by the registry to a new, fleet-wide unique value on every change, so that caches of
+  // derived data (the API's serialized node) can tell a changed node from an unchanged one.
+  std::uint64_t revision = 0;
   // Whether the hub holds the token this node expects; kept current by the registry's TokenCheck.
   TokenStatus token_status = TokenStatus::kNone;
 
@@ -176,6 +179,7 @@ class NodeRegistry {
   IdentityListener identity_listener_;
   TokenCheck token_check_;
   std::map<std::string, NodeRecord> nodes_;
+  std::uint64_t last_revision_ = 0;
   std::map<std::string, std::string> sighting_owner_;  // Sighting key to node id.
 };
 

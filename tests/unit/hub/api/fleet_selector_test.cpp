@@ -1,6 +1,7 @@
 #include "hub/api/fleet_selector.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 namespace winebot::hub {
 namespace {
@@ -24,9 +25,8 @@ NodeEndpoint endpoint(const std::string& key) {
 
 TEST_CASE("fleet selector accepts node ids and drops repeats", "[actions]") {
   std::string error;
-  const auto selector = parse(std::string(R"({"node_ids": [")") + kNodeA + R"(", ")" + kNodeB +
-                                  R"(", ")" + kNodeA + R"("]})",
-                              error);
+  const auto body = nlohmann::json{{"node_ids", {kNodeA, kNodeB, kNodeA}}}.dump();
+  const auto selector = parse(body, error);
   REQUIRE(selector);
   CHECK(selector->node_ids == std::vector<std::string>{kNodeA, kNodeB});
   CHECK_FALSE(selector->all);
