@@ -25,6 +25,8 @@ readonly DEBIAN_PACKAGES=(
   dnsmasq-base docker-compose
   # promtool (from the prometheus package) validates the hub's and the node's /metrics pages
   prometheus
+  # Benchmarks (not run by ctest): wrk loads the hub and nginx serves the static baseline
+  wrk nginx-light
 )
 
 # `kubectl kustomize` renders compose/kubernetes. Debian's kubernetes-client and other kubectl
