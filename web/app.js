@@ -1,8 +1,10 @@
-// Fleet overview: lists the hub's nodes and refreshes the table in place.
-// NOTE: the table is refreshed by polling GET /api/nodes every second; a Server-Sent Events
-// stream from the hub will replace the polling.
+// Fleet overview: lists the hub's nodes and updates the table in place from the hub's
+// Server-Sent Events stream (GET /api/stream). The full list is loaded at start, after a
+// `reset` or `dropped` event, and after the stream reconnects.
 
-const REFRESH_MS = 1000;
+const AGE_REFRESH_MS = 1000; // the "last seen" column counts up without new data
+const RENDER_DELAY_MS = 200; // bursts of node events cause one render
+const RELOAD_RETRY_MS = 2000;
 const COLUMNS = ['name', 'state', 'reason', 'address', 'version', 'lastSeen', 'id'];
 
 const tbody = document.querySelector('#nodes tbody');
@@ -104,21 +106,96 @@ function render(nodes) {
   empty.hidden = nodes.length > 0;
 }
 
-async function refresh() {
+const nodes = new Map(); // node id -> node JSON, as GET /api/nodes returns it
+let renderTimer = null;
+let reloading = false;
+
+function byName(a, b) {
+  const left = (a.name || a.id).toLowerCase();
+  const right = (b.name || b.id).toLowerCase();
+  if (left !== right) {
+    return left < right ? -1 : 1;
+  }
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function renderNow() {
+  clearTimeout(renderTimer);
+  renderTimer = null;
+  render([...nodes.values()].sort(byName));
+}
+
+function scheduleRender() {
+  renderTimer ??= setTimeout(renderNow, RENDER_DELAY_MS);
+}
+
+function showError(message) {
+  errorBox.textContent = message;
+  errorBox.hidden = false;
+}
+
+async function reload() {
+  if (reloading) {
+    return;
+  }
+  reloading = true;
   try {
     const response = await fetch('/api/nodes', { cache: 'no-store' });
     if (!response.ok) {
       throw new Error(`GET /api/nodes returned HTTP ${response.status}`);
     }
     const body = await response.json();
-    render(body.nodes);
+    nodes.clear();
+    for (const node of body.nodes) {
+      nodes.set(node.id, node);
+    }
+    renderNow();
     errorBox.hidden = true;
   } catch (error) {
-    errorBox.textContent = `Cannot reach the hub: ${error.message}. Retrying…`;
-    errorBox.hidden = false;
+    showError(`Cannot reach the hub: ${error.message}. Retrying…`);
+    setTimeout(reload, RELOAD_RETRY_MS);
   } finally {
-    setTimeout(refresh, REFRESH_MS);
+    reloading = false;
   }
 }
 
-refresh();
+function applyNode(event) {
+  const data = JSON.parse(event.data);
+  if (data.node?.id) {
+    nodes.set(data.node.id, data.node);
+    scheduleRender();
+  }
+}
+
+function connect() {
+  const stream = new EventSource('/api/stream');
+  let opened = false;
+  stream.addEventListener('node.update', applyNode);
+  stream.addEventListener('node.state', applyNode);
+  stream.addEventListener('node.removed', (event) => {
+    nodes.delete(JSON.parse(event.data).id);
+    scheduleRender();
+  });
+  stream.addEventListener('reset', reload);
+  stream.addEventListener('dropped', reload);
+  stream.addEventListener('open', () => {
+    errorBox.hidden = true;
+    if (opened) {
+      reload(); // the hub may have restarted: its events before the reconnect are unknown
+    }
+    opened = true;
+  });
+  stream.addEventListener('error', () => {
+    showError('The live update stream from the hub is down. Reconnecting…');
+  });
+}
+
+// `?snapshot` renders the list once without the live stream: headless screenshots and DOM dumps
+// wait for the page's network to go quiet, which an open stream never does.
+if (new URLSearchParams(window.location.search).has('snapshot')) {
+  reload();
+} else {
+  connect();
+  reload();
+  setInterval(renderNow, AGE_REFRESH_MS);
+}
