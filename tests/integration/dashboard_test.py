@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
 """Dashboard test in a real browser: headless Chromium loads the hub's page while two real nodes
 are advertised in the loopback Avahi sandbox, and the rendered table must list both, online.
-Saves a screenshot under the build folder.
+Saves a screenshot under the build folder. Then a live page, driven over the DevTools protocol
+(browser_pipe.py), must show a node killed with SIGKILL as offline without reloading, which only
+the hub's event stream can tell it.
 
 Usage: dashboard_test.py --build-dir BUILD --source-dir SOURCE
 """
 
 import argparse
 import html.parser
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
+from browser_pipe import PipeBrowser
 from fleet_harness import CheckFailed, Fleet, free_port, http_get, wait_for
 
 CHROMIUM_FLAGS = [
@@ -61,6 +66,35 @@ def run_chromium(fleet, url, mode_flags):
                           stdin=subprocess.DEVNULL)
 
 
+def live_updates_change_a_badge(fleet, hub_url, names):
+    """In a live page, a node killed with SIGKILL turns offline without a reload."""
+    browser = PipeBrowser(CHROMIUM_FLAGS, os.path.join(fleet.work_dir, "chromium-live"))
+    try:
+        page = browser.open_page(hub_url)
+
+        def row_state(name):
+            return browser.evaluate(page, f"""(() => {{
+                const rows = [...document.querySelectorAll('#nodes tbody tr')];
+                const row = rows.find((r) => r.cells[0].textContent === {json.dumps(name)});
+                return row ? row.dataset.state : null;
+            }})()""")
+
+        wait_for("both rows online in the live page",
+                 lambda: all(row_state(name) == "online" for name in names), 15)
+        browser.evaluate(page, "window.loadedOnce = true")  # a reload would forget it
+        fleet.signal(names[1], signal.SIGKILL)
+        _, waited = wait_for(f"{names[1]} offline in the live page",
+                             lambda: row_state(names[1]) == "offline", 15)
+        if browser.evaluate(page, "window.loadedOnce === true") is not True:
+            raise CheckFailed("the page reloaded instead of updating in place")
+        if row_state(names[0]) != "online":
+            raise CheckFailed(f"{names[0]} shows {row_state(names[0])!r}")
+        print(f"PASS the live page showed {names[1]} offline {waited:.2f} s after SIGKILL, "
+              f"without a reload", flush=True)
+    finally:
+        browser.close()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", required=True)
@@ -102,6 +136,8 @@ def main():
         if not os.path.exists(screenshot) or os.path.getsize(screenshot) == 0:
             raise CheckFailed("chromium wrote no screenshot")
         print(f"PASS screenshot saved to {screenshot}", flush=True)
+
+        live_updates_change_a_badge(fleet, hub_url, names)
         passed = True
     except Exception as error:  # noqa: BLE001 - report and fail
         print(f"FAIL {error}", flush=True)
@@ -113,7 +149,7 @@ def main():
         else:
             for name in fleet.processes:
                 print(f"--- log of {name} ---\n{fleet.log(name)[-3000:]}")
-    print(f"{2 if passed else 0} passed, {0 if passed else 1} failed")
+    print(f"{3 if passed else 0} passed, {0 if passed else 1} failed")
     return 0 if passed else 1
 
 
