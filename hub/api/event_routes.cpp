@@ -43,9 +43,13 @@ HttpResponse node_events(const HttpRequest& request, const NodeRegistry& registr
   HttpResponse error;
   const auto limit = integer_query(request, "limit", kDefaultLimit, 1, kMaxLimit, error);
   const auto before = integer_query(request, "before", INT64_MAX, 1, INT64_MAX, error);
-  if (!limit || !before) {
+  const auto after = integer_query(request, "after", -1, 0, INT64_MAX, error);
+  if (!limit || !before || !after) {
     return error;
   }
+  // With `after`, the page runs forward from that id, oldest first, for a reader catching up;
+  // otherwise it runs backward from `before`, newest first.
+  const bool forward = *after >= 0;
   const auto stream = request.query_value("stream").value_or("");
   if (!stream.empty() && stream != "lifecycle" && stream != "input" && stream != "telemetry") {
     return HttpResponse::error(
@@ -55,10 +59,11 @@ HttpResponse node_events(const HttpRequest& request, const NodeRegistry& registr
   try {
     shared::Database database(db, true);
     auto statement = database.prepare(
-        "SELECT id, stream, position, event_ms, ingested_ms, body FROM events "
-        "WHERE node_id = ?1 AND (?2 = '' OR stream = ?2) AND id < ?3 "
-        "ORDER BY id DESC LIMIT ?4");
-    statement.bind(1, id).bind(2, stream).bind(3, *before).bind(4, *limit);
+        std::string("SELECT id, stream, position, event_ms, ingested_ms, body FROM events "
+                    "WHERE node_id = ?1 AND (?2 = '' OR stream = ?2) AND id < ?3 AND id > ?5 "
+                    "ORDER BY id ") +
+        (forward ? "ASC" : "DESC") + " LIMIT ?4");
+    statement.bind(1, id).bind(2, stream).bind(3, *before).bind(4, *limit).bind(5, *after);
     json events = json::array();
     while (statement.step()) {
       events.push_back({{"id", statement.column_int(0)},
@@ -68,7 +73,13 @@ HttpResponse node_events(const HttpRequest& request, const NodeRegistry& registr
                         {"ingested_ms", statement.column_int(4)},
                         {"event", json::parse(statement.column_text(5), nullptr, false)}});
     }
-    return HttpResponse::json(200, {{"node_id", id}, {"events", std::move(events)}});
+    json reply{{"node_id", id}, {"order", forward ? "oldest_first" : "newest_first"}};
+    if (!events.empty()) {
+      // The parameter that asks for the next page in the same direction.
+      reply[forward ? "next_after" : "next_before"] = events.back()["id"];
+    }
+    reply["events"] = std::move(events);
+    return HttpResponse::json(200, reply);
   } catch (const shared::SqliteError& failure) {
     shared::log_error("api.events_failed",
                       {shared::field("node", id), shared::field("error", failure.what())});

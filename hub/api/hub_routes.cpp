@@ -17,6 +17,11 @@ using nlohmann::json;
 
 shared::HttpResponse list_nodes(const NodeRegistry& registry, NodeJsonCache& cache,
                                 const shared::HttpRequest& request) {
+  if (const auto repeated = find_repeated_parameter(request.target)) {
+    return shared::HttpResponse::error(400, "parameter '" + *repeated +
+                                                "' is given more than once: give it once, with "
+                                                "list items separated by commas");
+  }
   std::string error;
   const auto query = parse_node_query(request.query, error);
   if (!query) {

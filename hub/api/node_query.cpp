@@ -207,6 +207,27 @@ std::optional<NodeQuery> parse_node_query(const std::map<std::string, std::strin
   return ok ? std::optional<NodeQuery>(std::move(query)) : std::nullopt;
 }
 
+std::optional<std::string> find_repeated_parameter(std::string_view target) {
+  const auto question = target.find('?');
+  if (question == std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::map<std::string, int> seen;
+  auto query = target.substr(question + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const std::string name(pair.substr(0, pair.find('=')));
+    const bool known = name == "state" || name == "recorder" || name == "label" || name == "q" ||
+                       name == "sort" || name == "offset" || name == "limit";
+    if (known && ++seen[name] == 2) {
+      return name;
+    }
+  }
+  return std::nullopt;
+}
+
 NodePage select_nodes(const std::vector<const NodeRecord*>& nodes, const NodeQuery& query) {
   std::vector<const NodeRecord*> selected;
   for (const NodeRecord* node : nodes) {
@@ -241,34 +262,58 @@ NodePage select_nodes(const std::vector<const NodeRecord*>& nodes, const NodeQue
   return page;
 }
 
+namespace {
+
+// A state a node reports, if it is one of WineBot's, else "unknown": nodes must not choose the
+// values of the filter or of the metric labels.
+std::string known_recorder_state(const std::string& state) {
+  const auto known = std::find(std::begin(kRecorderStates), std::end(kRecorderStates), state);
+  return known == std::end(kRecorderStates) ? "unknown" : state;
+}
+
+// The label rule nodes enforce at start-up; labels that break it are dropped.
+bool valid_label(const std::string& label) {
+  return !label.empty() && label.size() <= 32 &&
+         std::all_of(label.begin(), label.end(), [](unsigned char character) {
+           return std::isalnum(character) || character == '.' || character == '_' ||
+                  character == '-';
+         });
+}
+
+}  // namespace
+
 std::string recorder_state_of(const NodeRecord& node) {
   if (node.last_state.is_object()) {
     const auto recorder = node.last_state.find("recorder");
     if (recorder != node.last_state.end() && recorder->is_object()) {
       const auto state = recorder->find("state");
       if (state != recorder->end() && state->is_string()) {
-        return state->get<std::string>();
+        return known_recorder_state(state->get<std::string>());
       }
     }
   }
-  const auto advertised = txt_value(node, "state");
-  return advertised.empty() ? "unknown" : advertised;
+  return known_recorder_state(txt_value(node, "state"));
 }
 
 std::vector<std::string> labels_of(const NodeRecord& node) {
+  std::vector<std::string> list;
   if (node.last_state.is_object()) {
     const auto labels = node.last_state.find("labels");
     if (labels != node.last_state.end() && labels->is_array()) {
-      std::vector<std::string> list;
       for (const auto& label : *labels) {
-        if (label.is_string() && !label.get_ref<const std::string&>().empty()) {
+        if (label.is_string() && valid_label(label.get_ref<const std::string&>())) {
           list.push_back(label.get<std::string>());
         }
       }
       return list;
     }
   }
-  return split_list(txt_value(node, "labels"));
+  for (auto& label : split_list(txt_value(node, "labels"))) {
+    if (valid_label(label)) {
+      list.push_back(std::move(label));
+    }
+  }
+  return list;
 }
 
 }  // namespace winebot::hub

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hub/registry/node_registry.hpp"
@@ -32,6 +33,11 @@ struct NodeQuery {
 // with `error` set (for a 400 reply) when a value is invalid, naming it and the accepted ones.
 std::optional<NodeQuery> parse_node_query(const std::map<std::string, std::string>& parameters,
                                           std::string& error);
+
+// Returns the first GET /api/nodes parameter that `target` (the raw request target) gives more
+// than once. The parsed query keeps only the last value, so a repeated filter would silently
+// widen the selection; the route rejects it instead.
+std::optional<std::string> find_repeated_parameter(std::string_view target);
 
 struct NodePage {
   std::vector<const NodeRecord*> nodes;  // the requested page, in order

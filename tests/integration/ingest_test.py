@@ -95,6 +95,23 @@ def main():
         status, body = http_get(f"{hub_url}/api/nodes/{node_id}/events?limit=0")
         if status != 400 or "detail" not in body:
             raise CheckFailed(f"limit=0 returned {status} {body}")
+        # Paging forward from the start returns every record once, in order.
+        forward, after = [], 0
+        while True:
+            status, body = http_get(f"{hub_url}/api/nodes/{node_id}/events?stream=lifecycle"
+                                    f"&limit=250&after={after}")
+            if status != 200 or body["order"] != "oldest_first":
+                raise CheckFailed(f"after={after} returned {status} {body}")
+            if not body["events"]:
+                break
+            forward += [e["event"]["kind"] for e in body["events"]]
+            after = body["next_after"]
+        if forward != [f"k{index}" for index in range(total)]:
+            raise CheckFailed(f"paging forward gave {len(forward)} records, out of order or "
+                              f"incomplete: {forward[:5]}...")
+        status, body = http_get(f"{hub_url}/api/nodes/{node_id}/events?after=-2")
+        if status != 400 or "after" not in body.get("detail", ""):
+            raise CheckFailed(f"after=-2 returned {status} {body}")
         print(f"PASS every record stored once after SIGKILL ({total} records, complete "
               f"{waited:.2f} s after the restart)", flush=True)
         passed = True

@@ -147,9 +147,10 @@ def main():
                                                        "limit": 1, "next_offset": 2}:
                 raise CheckFailed(f"second page {listed} {page}")
             for query in ("limit=0", "limit=99999", "offset=-1", "sort=size", "state=up",
-                          "recorder=busy"):
+                          "recorder=busy", "label=nope&label=gpu"):
                 status, body = http_get(f"{hub_url}/api/nodes?{query}")
-                if status != 400 or "invalid" not in (body or {}).get("detail", ""):
+                detail = (body or {}).get("detail", "")
+                if status != 400 or not ("invalid" in detail or "more than once" in detail):
                     raise CheckFailed(f"?{query} returned {status} {body}")
         check("node list filters, sorts and pages", node_list_filters_sorts_and_pages)
 

@@ -125,6 +125,16 @@ TEST_CASE("NodeQuery rejects invalid values", "[hub]") {
   }
 }
 
+TEST_CASE("NodeQuery finds repeated parameters", "[hub]") {
+  CHECK(find_repeated_parameter("/api/nodes?label=a&label=b") ==
+        std::optional<std::string>("label"));
+  CHECK(find_repeated_parameter("/api/nodes?state=online&q=x&state") ==
+        std::optional<std::string>("state"));
+  CHECK_FALSE(find_repeated_parameter("/api/nodes?label=a,b&state=online"));
+  CHECK_FALSE(find_repeated_parameter("/api/nodes?other=1&other=2"));
+  CHECK_FALSE(find_repeated_parameter("/api/nodes"));
+}
+
 TEST_CASE("NodeQuery recorder state falls back to TXT", "[hub]") {
   auto node = make_node("id-x", "x", NodeState::kOnline);
   CHECK(recorder_state_of(node) == "unknown");
@@ -137,6 +147,14 @@ TEST_CASE("NodeQuery recorder state falls back to TXT", "[hub]") {
 TEST_CASE("NodeQuery labels trim blanks", "[hub]") {
   auto node = make_node("id-x", "x", NodeState::kOnline, "", " gpu , ,eu ");
   CHECK(labels_of(node) == std::vector<std::string>{"gpu", "eu"});
+}
+
+TEST_CASE("NodeQuery ignores unknown states and bad labels", "[hub]") {
+  auto node = make_node("id-x", "x", NodeState::kOnline, "x\"} 1\nfake 1", " ok,bad label ");
+  CHECK(recorder_state_of(node) == "unknown");
+  CHECK(labels_of(node) == std::vector<std::string>{"ok"});
+  node.last_state = {{"labels", {std::string(33, 'a'), "fine"}}};
+  CHECK(labels_of(node) == std::vector<std::string>{"fine"});
 }
 
 TEST_CASE("NodeQuery labels prefer the node's state", "[hub]") {
