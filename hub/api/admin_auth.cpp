@@ -132,6 +132,31 @@ std::optional<shared::HttpResponse> AdminAuth::check(const shared::HttpRequest& 
         "the login session has expired or was ended: log in again with "
         "POST /api/login");
   }
+  return check_same_origin(request);
+}
+
+// Browsers send the cookie with requests from every page of the same site, and SameSite=Strict
+// counts other ports and sibling subdomains as the same site. So a cookie-authenticated action
+// must come from the hub's own pages: an Origin header, when present, must name the host the
+// request was sent to, and Sec-Fetch-Site must not say cross-site or same-site.
+std::optional<shared::HttpResponse> AdminAuth::check_same_origin(
+    const shared::HttpRequest& request) const {
+  const auto host = request.header("host").value_or("");
+  if (const auto origin = request.header("origin");
+      origin && *origin != "http://" + host && *origin != "https://" + host) {
+    log_rejection(request, "cross_origin");
+    return shared::HttpResponse::error(
+        403, "the request comes from another origin (" + *origin +
+                 "): send actions from the hub's own pages, or with Authorization: Bearer");
+  }
+  if (const auto site = request.header("sec-fetch-site");
+      site && (*site == "cross-site" || *site == "same-site")) {
+    log_rejection(request, "cross_site");
+    return shared::HttpResponse::error(
+        403,
+        "the request comes from another site: send actions from the hub's own pages, or "
+        "with Authorization: Bearer");
+  }
   return std::nullopt;
 }
 

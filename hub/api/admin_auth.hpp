@@ -47,6 +47,7 @@ class AdminAuth {
   std::size_t session_count() const { return sessions_.size(); }
 
  private:
+  std::optional<shared::HttpResponse> check_same_origin(const shared::HttpRequest& request) const;
   bool has_session(const std::string& session_id);
   std::string start_session();
   void drop_expired();

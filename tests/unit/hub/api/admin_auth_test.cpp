@@ -122,6 +122,34 @@ TEST_CASE("AdminAuth login rejects a wrong or missing token", "[actions]") {
   CHECK(fixture.auth.session_count() == 0);
 }
 
+TEST_CASE("AdminAuth cookie needs the hub's own origin", "[actions]") {
+  AuthFixture fixture;
+  const auto cookie = std::string(kSessionCookie) + "=" + fixture.log_in();
+  const std::pair<std::string, std::string> host{"host", "127.0.0.1:8080"};
+
+  CHECK_FALSE(fixture.auth.check(AuthFixture::request({{"cookie", cookie}, host})));
+  CHECK_FALSE(fixture.auth.check(
+      AuthFixture::request({{"cookie", cookie}, host, {"origin", "http://127.0.0.1:8080"}})));
+  CHECK_FALSE(fixture.auth.check(
+      AuthFixture::request({{"cookie", cookie}, host, {"sec-fetch-site", "same-origin"}})));
+
+  const auto other_port = fixture.auth.check(
+      AuthFixture::request({{"cookie", cookie}, host, {"origin", "http://127.0.0.1:8000"}}));
+  REQUIRE(other_port.has_value());
+  CHECK(other_port->status == 403);
+  CHECK_THAT(detail(*other_port), Catch::Contains("another origin"));
+  const auto same_site = fixture.auth.check(
+      AuthFixture::request({{"cookie", cookie}, host, {"sec-fetch-site", "same-site"}}));
+  REQUIRE(same_site.has_value());
+  CHECK(same_site->status == 403);
+
+  // A bearer token is not sent by browsers on their own, so the origin does not matter.
+  CHECK_FALSE(fixture.auth.check(
+      AuthFixture::request({{"authorization", std::string("Bearer ") + kAdminToken},
+                            host,
+                            {"origin", "http://evil.example"}})));
+}
+
 TEST_CASE("AdminAuth logout ends the session", "[actions]") {
   AuthFixture fixture;
   const auto session = fixture.log_in();
