@@ -22,6 +22,7 @@
 #include "hub/store/node_store.hpp"
 #include "hub/stream/event_bus.hpp"
 #include "hub/stream/hub_event_feed.hpp"
+#include "hub/stream/node_update_throttle.hpp"
 #include "shared/http/http_server.hpp"
 #include "shared/log/logger.hpp"
 #include "shared/mdns/asio_poll.hpp"
@@ -112,12 +113,17 @@ int run(const hub::HubOptions& options) {
     }
   });
 
-  registry.add_listener([&bus](const hub::NodeRecord& node, bool state_changed) {
-    hub::publish_node_change(bus, node, state_changed);
+  hub::NodeUpdateThrottle update_throttle;
+  registry.add_listener([&bus, &update_throttle](const hub::NodeRecord& node, bool state_changed) {
+    if (update_throttle.allow(node.id, state_changed)) {
+      hub::publish_node_change(bus, node, state_changed);
+    }
   });
-  registry.add_removal_listener([&bus](const std::string& node_id, const std::string& reason) {
-    hub::publish_node_removal(bus, node_id, reason);
-  });
+  registry.add_removal_listener(
+      [&bus, &update_throttle](const std::string& node_id, const std::string& reason) {
+        update_throttle.forget(node_id);
+        hub::publish_node_removal(bus, node_id, reason);
+      });
 
   hub::PollSettings poll_settings;
   poll_settings.interval = options.poll_interval;
