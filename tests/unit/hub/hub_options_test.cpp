@@ -43,9 +43,10 @@ TEST_CASE("HubOptions reads node tokens from flags, file and environment", "[act
   const auto path = folder.path() / "tokens.txt";
   std::ofstream(path) << "# tokens\n" << kNodeA << "=from-file\n" << kNodeB << "=file-b\n";
 
-  const auto options =
-      parse({"--node-tokens-file", path.string(), "--node-token", std::string(kNodeA) + "=flag"},
-            {{"WINEBOT_HUB_NODE_TOKEN", " fleet-token "}});
+  std::string flag_value(kNodeA);
+  flag_value += "=flag";
+  const auto options = parse({"--node-tokens-file", path.string(), "--node-token", flag_value},
+                             {{"WINEBOT_HUB_NODE_TOKEN", " fleet-token "}});
   CHECK(options.node_tokens.token_for(kNodeA) == "flag");  // The flag wins over the file.
   CHECK(options.node_tokens.token_for(kNodeB) == "file-b");
   CHECK(options.node_tokens.token_for("other") == "fleet-token");
