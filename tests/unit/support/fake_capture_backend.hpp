@@ -37,6 +37,7 @@ struct FakeDisplay {
   Gate resume_gate;
   Gate finish_gate;
   Gate finalize_gate;
+  Gate frame_gate;  // closed: the capture thread waits inside capture_frame, like a wedged grab
   std::mutex mutex;
   node::Resolution size{1280, 720};
   node::CaptureError open_error;
@@ -58,6 +59,7 @@ class FakeBackend : public node::CaptureBackend {
     return display_.open_error;
   }
   node::FrameResult capture_frame(std::int64_t) override {
+    display_.frame_gate.pass();
     return {node::FrameOutcome::kEncoded, {}};
   }
   node::CaptureError finish() override {

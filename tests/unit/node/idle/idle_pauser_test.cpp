@@ -40,6 +40,7 @@ struct PauserFixture {
     idle_settings.resume_cooldown = 100ms;
   }
   ~PauserFixture() {
+    display.frame_gate.release();
     pauser.reset();
     recorder.reset();
   }
@@ -162,6 +163,28 @@ TEST_CASE_METHOD(PauserFixture, "IdlePauser resumes after the minimum pause", "[
   CHECK(state["paused_by_inactivity_seconds"].get<double>() >= 0.4);
   CHECK(state["last_activity_origin"] == "user");
   CHECK(perf_records("recording.auto_resume.latency").size() == 1);
+}
+
+TEST_CASE_METHOD(PauserFixture, "IdlePauser backs off after a failed pause", "[idle]") {
+  recorder_settings.control_wait = 100ms;
+  recorder = std::make_unique<Recorder>(
+      io, recorder_settings, session,
+      [](const std::string& name) -> std::optional<std::string> {
+        return name == "WINEBOT_RECORD" ? std::optional<std::string>("1") : std::nullopt;
+      },
+      [this] { return std::make_unique<test::FakeBackend>(display); });
+  start_pauser();
+  start_recording();
+  display.frame_gate.close();  // the capture thread wedges, so the pause times out
+
+  REQUIRE(test::run_until(io, [&] { return pauser->state_json()["auto_pause_failures"] == 1; }));
+  test::run_for(io, 1000ms);
+
+  // One attempt, then the 30 s back-off: no retry loop holding the io_context.
+  CHECK(pauser->state_json()["auto_pause_failures"] == 1);
+  CHECK(monitor_events() == std::vector<std::string>{"auto_pause_failed"});
+  CHECK(recorder_in(RecorderState::kRecording));
+  display.frame_gate.release();
 }
 
 TEST_CASE_METHOD(PauserFixture, "IdlePauser leaves a manual pause alone", "[idle]") {
