@@ -168,12 +168,27 @@ shared::HttpResponse AdminAuth::login(const shared::HttpRequest& request) {
     return shared::HttpResponse::error(
         413, "login body exceeds " + std::to_string(kMaxLoginBodyBytes) + " bytes");
   }
+  const auto now = now_();
+  while (!login_failures_.empty() && now - login_failures_.front() >= kLoginFailureWindow) {
+    login_failures_.pop_front();
+  }
+  if (login_failures_.size() >= kMaxLoginFailures) {
+    const auto wait = std::chrono::duration_cast<std::chrono::seconds>(login_failures_.front() +
+                                                                       kLoginFailureWindow - now)
+                          .count() +
+                      1;
+    auto response = shared::HttpResponse::error(
+        429, "too many failed logins: try again in " + std::to_string(wait) + " s");
+    response.set_header("Retry-After", std::to_string(wait));
+    return response;  // not logged: the failures that led here were
+  }
   const auto token = login_token(request.header("content-type").value_or(""), request.body);
   if (!token) {
     return shared::HttpResponse::error(
         400, "login needs the admin token: a JSON body {\"token\": \"...\"} or a form field token");
   }
   if (!shared::secrets_equal(trim(*token), admin_token_)) {
+    login_failures_.push_back(now);
     log_rejection(request, "wrong_login_token");
     return unauthorized("invalid admin token");
   }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -19,6 +20,12 @@ inline constexpr std::chrono::hours kSessionLifetime{12};
 inline constexpr std::size_t kMaxSessions = 1024;
 // Maximum POST /api/login body size, because a token is at most 4 KiB.
 inline constexpr std::size_t kMaxLoginBodyBytes = 8 * 1024;
+
+// Failed logins allowed in any kLoginFailureWindow before POST /api/login answers 429 until the
+// oldest of them leaves the window. The limit is fleet-wide, not per address, because the
+// tokens are long random strings and guessing from many addresses must be slow too.
+inline constexpr std::size_t kMaxLoginFailures = 10;
+inline constexpr std::chrono::seconds kLoginFailureWindow{60};
 
 // Authorization of the hub's action routes. Reads stay open; an action needs the admin token
 // (WINEBOT_HUB_ADMIN_TOKEN) as `Authorization: Bearer TOKEN`, or the session cookie of a login.
@@ -56,6 +63,8 @@ class AdminAuth {
   std::function<std::chrono::steady_clock::time_point()> now_;
   // SHA-256 of each live session id, to its expiry.
   std::map<std::string, std::chrono::steady_clock::time_point> sessions_;
+  // Times of the failed logins inside kLoginFailureWindow, oldest first.
+  std::deque<std::chrono::steady_clock::time_point> login_failures_;
 };
 
 // Adds POST /api/login and POST /api/logout, served by `auth`, which must outlive the router.

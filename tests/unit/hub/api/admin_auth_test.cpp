@@ -150,6 +150,25 @@ TEST_CASE("AdminAuth cookie needs the hub's own origin", "[actions]") {
                             {"origin", "http://evil.example"}})));
 }
 
+TEST_CASE("AdminAuth throttles failed logins", "[actions]") {
+  AuthFixture fixture;
+  for (std::size_t attempt = 0; attempt < kMaxLoginFailures; ++attempt) {
+    CHECK(fixture.auth.login(AuthFixture::request({}, "token=wrong")).status == 401);
+    fixture.now += std::chrono::seconds(1);
+  }
+
+  // Even the right token waits, so that guessing cannot go on at full speed.
+  const auto throttled =
+      fixture.auth.login(AuthFixture::request({}, std::string("token=") + kAdminToken));
+  CHECK(throttled.status == 429);
+  CHECK(header(throttled, "Retry-After") == "51");
+  CHECK_THAT(detail(throttled), Catch::Contains("too many failed logins"));
+
+  fixture.now += std::chrono::seconds(51);  // the first failure leaves the window
+  CHECK(fixture.auth.login(AuthFixture::request({}, std::string("token=") + kAdminToken)).status ==
+        200);
+}
+
 TEST_CASE("AdminAuth logout ends the session", "[actions]") {
   AuthFixture fixture;
   const auto session = fixture.log_in();
