@@ -138,17 +138,27 @@ asio::awaitable<void> run_fleet(std::shared_ptr<FleetRun> run, const NodeRegistr
   }
 }
 
+// The checks both action routes make first: the admin credentials, then the action's name.
+std::optional<shared::HttpResponse> check_action_request(const shared::HttpRequest& request,
+                                                         AdminAuth& auth) {
+  if (auto rejected = auth.check(request)) {
+    return rejected;
+  }
+  const auto& action = request.path_param("action");
+  if (!is_recording_action(action)) {
+    return unknown_action(action);
+  }
+  return std::nullopt;
+}
+
 asio::awaitable<shared::HttpResponse> node_action(const shared::HttpRequest& request,
                                                   const NodeRegistry& registry,
                                                   const NodeTokens& tokens, AdminAuth& auth,
                                                   ActionSettings settings) {
-  if (auto rejected = auth.check(request)) {
+  if (auto rejected = check_action_request(request, auth)) {
     co_return std::move(*rejected);
   }
   const auto action = request.path_param("action");
-  if (!is_recording_action(action)) {
-    co_return unknown_action(action);
-  }
   if (auto invalid = check_action_body(action, request.body)) {
     co_return std::move(*invalid);
   }
@@ -169,13 +179,10 @@ asio::awaitable<shared::HttpResponse> fleet_action(const shared::HttpRequest& re
                                                    const NodeRegistry& registry,
                                                    const NodeTokens& tokens, AdminAuth& auth,
                                                    ActionSettings settings) {
-  if (auto rejected = auth.check(request)) {
+  if (auto rejected = check_action_request(request, auth)) {
     co_return std::move(*rejected);
   }
   const auto action = request.path_param("action");
-  if (!is_recording_action(action)) {
-    co_return unknown_action(action);
-  }
   if (request.body.size() > kMaxSelectorBodyBytes) {
     co_return shared::HttpResponse::error(
         413, "selector body exceeds " + std::to_string(kMaxSelectorBodyBytes) + " bytes");

@@ -7,17 +7,48 @@ scripts/avahi-sandbox.sh.
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
+import traceback
 import urllib.error
 import urllib.request
 
 
 class CheckFailed(AssertionError):
     pass
+
+
+class Checks:
+    """Runs named checks, prints PASS or FAIL for each, and counts them; a failed check does
+    not stop the ones after it."""
+
+    def __init__(self):
+        self.results = []
+
+    def run(self, name, function):
+        started = time.monotonic()
+        try:
+            detail = function()
+            self.results.append((name, True))
+            suffix = f" ({detail})" if detail else ""
+            print(f"PASS {name}{suffix} [{time.monotonic() - started:.2f} s]", flush=True)
+        except Exception as error:  # noqa: BLE001 - report every failure and go on
+            self.results.append((name, False))
+            print(f"FAIL {name}: {error}", flush=True)
+            if not isinstance(error, CheckFailed):
+                traceback.print_exc()
+
+    def summary(self):
+        """Print the totals and return the exit status: 1 when a check failed."""
+        failed = [name for name, ok in self.results if not ok]
+        for name in failed:
+            print(f"failed: {name}")
+        print(f"{len(self.results) - len(failed)} passed, {len(failed)} failed")
+        return 1 if failed else 0
 
 
 def free_port():
@@ -128,6 +159,16 @@ class Fleet:
         with open(os.path.join(self.work_dir, f"{name}.log"), encoding="utf-8",
                   errors="replace") as handle:
             return handle.read()
+
+    def finish(self, checks):
+        """Print every process's log when a check failed, else remove the work folder; then
+        print the totals and return the exit status."""
+        if any(not ok for _, ok in checks.results):
+            for name in self.processes:
+                print(f"--- log of {name} ---\n{self.log(name)[-4000:]}")
+        else:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+        return checks.summary()
 
     def stop_all(self):
         for process in self.processes.values():

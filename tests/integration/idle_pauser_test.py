@@ -26,8 +26,8 @@ import time
 import traceback
 import urllib.request
 
-from fleet_harness import CheckFailed, wait_for
-from recorder_harness import Checks, RecordingNode, Xvfb, expect, read_jsonl, video_duration
+from fleet_harness import CheckFailed, Checks, wait_for
+from recorder_harness import RecordingNode, Xvfb, expect, read_jsonl, video_duration
 
 DISPLAY = 97
 FPS = 15

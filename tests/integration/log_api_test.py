@@ -16,21 +16,11 @@ import traceback
 import urllib.error
 import urllib.request
 
-from fleet_harness import CheckFailed, Fleet, free_port, wait_for
+from fleet_harness import Checks, CheckFailed, Fleet, free_port, wait_for
 
-results = []
-
-
-def check(name, function):
-    try:
-        function()
-        results.append((name, True))
-        print(f"PASS {name}", flush=True)
-    except Exception as error:  # noqa: BLE001 - report every failure and go on
-        results.append((name, False))
-        print(f"FAIL {name}: {error}", flush=True)
-        if not isinstance(error, CheckFailed):
-            traceback.print_exc()
+checks = Checks()
+check = checks.run
+results = checks.results
 
 
 def request(url, headers=None):
@@ -234,13 +224,8 @@ def main():
         traceback.print_exc()
     finally:
         fleet.stop_all()
-        failed = [name for name, ok in results if not ok]
-        if failed:
-            print(f"--- node log ---\n{fleet.log('log-node')[-3000:]}")
-        else:
-            shutil.rmtree(fleet.work_dir, ignore_errors=True)
-        print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+        status = fleet.finish(checks)
+    return status
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Helpers for the tests that record a real X display: named checks, Xvfb, a recording
-winebot-node, HTTP POST and ffprobe.
+"""Helpers for the tests that record a real X display: Xvfb, a recording winebot-node, HTTP
+POST and ffprobe.
 
 Every process is started here and stopped by its pid.
 """
@@ -8,41 +8,10 @@ import json
 import os
 import signal
 import subprocess
-import time
-import traceback
 import urllib.error
 import urllib.request
 
 from fleet_harness import CheckFailed, free_port, http_get, wait_for
-
-
-class Checks:
-    """Runs named checks, prints PASS or FAIL for each, and counts them; a failed check does
-    not stop the ones after it."""
-
-    def __init__(self):
-        self.results = []
-
-    def run(self, name, function):
-        started = time.monotonic()
-        try:
-            detail = function()
-            self.results.append((name, True))
-            suffix = f" ({detail})" if detail else ""
-            print(f"PASS {name}{suffix} [{time.monotonic() - started:.2f} s]", flush=True)
-        except Exception as error:  # noqa: BLE001 - report every failure and go on
-            self.results.append((name, False))
-            print(f"FAIL {name}: {error}", flush=True)
-            if not isinstance(error, CheckFailed):
-                traceback.print_exc()
-
-    def summary(self):
-        """Print the totals and return the exit status: 1 when a check failed."""
-        failed = [name for name, ok in self.results if not ok]
-        for name in failed:
-            print(f"failed: {name}")
-        print(f"{len(self.results) - len(failed)} passed, {len(failed)} failed")
-        return 1 if failed else 0
 
 
 def expect(condition, message):
@@ -52,7 +21,12 @@ def expect(condition, message):
 
 def http_post(url, body=None, timeout=30.0, raw=None):
     """POST a JSON body (or the bytes `raw`) and return (status, parsed JSON body or None)."""
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+    if raw is not None:
+        data = raw
+    elif body is not None:
+        data = json.dumps(body).encode()
+    else:
+        data = b""
     request = urllib.request.Request(url, data=data, method="POST",
                                      headers={"Content-Type": "application/json"})
     try:
@@ -151,9 +125,9 @@ class RecordingNode:
     def state(self):
         return self.get("/health/recording")[1]["state"]
 
-    def wait_state(self, wanted, timeout=10):
-        _, waited = wait_for(f"recorder state {wanted}", lambda: self.state() == wanted, timeout,
-                             interval=0.02)
+    def wait_state(self, expected, timeout=10):
+        _, waited = wait_for(f"recorder state {expected}", lambda: self.state() == expected,
+                             timeout, interval=0.02)
         return waited
 
     def log(self):

@@ -19,7 +19,7 @@ import sys
 import time
 import traceback
 
-from fleet_harness import CheckFailed, Fleet, free_port, http_get, wait_for
+from fleet_harness import Checks, CheckFailed, Fleet, free_port, http_get, wait_for
 
 SERVICE = "_winebot._tcp.winebot-nodes.test"
 SRV_INTERVAL = "0.5"
@@ -27,22 +27,9 @@ SRV_INTERVAL = "0.5"
 # dnsmasq truncates it and the hub must ask again over TCP.
 EXTRA_TARGETS = 50
 
-results = []
-
-
-def check(name, function):
-    """Run one named check and record its outcome; later checks still run after a failure."""
-    started = time.monotonic()
-    try:
-        detail = function()
-        results.append((name, True))
-        suffix = f" ({detail})" if detail else ""
-        print(f"PASS {name}{suffix} [{time.monotonic() - started:.2f} s]", flush=True)
-    except Exception as error:  # noqa: BLE001 - report every failure and go on
-        results.append((name, False))
-        print(f"FAIL {name}: {error}", flush=True)
-        if not isinstance(error, CheckFailed):
-            traceback.print_exc()
+checks = Checks()
+check = checks.run
+results = checks.results
 
 
 def free_udp_and_tcp_port():
@@ -280,14 +267,8 @@ def main():
         traceback.print_exc()
     finally:
         fleet.stop_all()
-        failed = [name for name, ok in results if not ok]
-        if failed:
-            for name in fleet.processes:
-                print(f"--- log of {name} ---\n{fleet.log(name)[-4000:]}")
-        else:
-            shutil.rmtree(fleet.work_dir, ignore_errors=True)
-        print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+        status = fleet.finish(checks)
+    return status
 
 
 if __name__ == "__main__":

@@ -16,24 +16,11 @@ import traceback
 import urllib.error
 import urllib.request
 
-from fleet_harness import CheckFailed, Fleet, free_port, http_get, wait_for
+from fleet_harness import Checks, CheckFailed, Fleet, free_port, http_get, wait_for
 
-results = []
-
-
-def check(name, function):
-    """Run one named check and record its outcome; later checks still run after a failure."""
-    started = time.monotonic()
-    try:
-        detail = function()
-        results.append((name, True))
-        suffix = f" ({detail})" if detail else ""
-        print(f"PASS {name}{suffix} [{time.monotonic() - started:.2f} s]", flush=True)
-    except Exception as error:  # noqa: BLE001 - report every failure and go on
-        results.append((name, False))
-        print(f"FAIL {name}: {error}", flush=True)
-        if not isinstance(error, CheckFailed):
-            traceback.print_exc()
+checks = Checks()
+check = checks.run
+results = checks.results
 
 
 def read_node_id(state_dir):
@@ -137,10 +124,10 @@ def main():
                                                         "static-node-late"],
                         "recorder=recording": [],
                         "state=online&label=eu,gpu": ["static-node-a"]}
-            for query, wanted in expected.items():
+            for query, names_expected in expected.items():
                 listed, _ = names(query)
-                if listed != wanted:
-                    raise CheckFailed(f"?{query} listed {listed}, expected {wanted}")
+                if listed != names_expected:
+                    raise CheckFailed(f"?{query} listed {listed}, expected {names_expected}")
             listed, body = names("sort=name&limit=1&offset=1")
             page = {key: body[key] for key in ("count", "total", "offset", "limit", "next_offset")}
             if listed != ["static-node-b"] or page != {"count": 1, "total": 3, "offset": 1,
@@ -241,14 +228,8 @@ def main():
         traceback.print_exc()
     finally:
         fleet.stop_all()
-        failed = [name for name, ok in results if not ok]
-        if failed:
-            for name in fleet.processes:
-                print(f"--- log of {name} ---\n{fleet.log(name)[-4000:]}")
-        else:
-            shutil.rmtree(fleet.work_dir, ignore_errors=True)
-        print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+        status = fleet.finish(checks)
+    return status
 
 
 if __name__ == "__main__":

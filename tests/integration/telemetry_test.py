@@ -21,8 +21,8 @@ import sys
 import tempfile
 import traceback
 
-from fleet_harness import CheckFailed
-from recorder_harness import Checks, RecordingNode, Xvfb, expect, read_jsonl
+from fleet_harness import CheckFailed, Checks
+from recorder_harness import RecordingNode, Xvfb, expect, read_jsonl
 
 DISPLAY = 97
 ACTIONS = ("start", "pause", "resume", "stop")

@@ -25,12 +25,7 @@ struct PauserFixture {
     recorder_settings.control_wait = 300ms;
     recorder_settings.stop_command_timeout = 300ms;
     recorder_settings.stop_sync_wait = 300ms;
-    recorder = std::make_unique<Recorder>(
-        io, recorder_settings, session,
-        [](const std::string& name) -> std::optional<std::string> {
-          return name == "WINEBOT_RECORD" ? std::optional<std::string>("1") : std::nullopt;
-        },
-        [this] { return std::make_unique<test::FakeBackend>(display); });
+    make_recorder();
 
     idle_settings.pause_after = 300ms;
     idle_settings.pause_after_human = 300ms;
@@ -43,6 +38,16 @@ struct PauserFixture {
     display.frame_gate.release();
     pauser.reset();
     recorder.reset();
+  }
+
+  // (Re)creates the recorder from recorder_settings, with recording enabled.
+  void make_recorder() {
+    recorder = std::make_unique<Recorder>(
+        io, recorder_settings, session,
+        [](const std::string& name) -> std::optional<std::string> {
+          return name == "WINEBOT_RECORD" ? std::optional<std::string>("1") : std::nullopt;
+        },
+        [this] { return std::make_unique<test::FakeBackend>(display); });
   }
 
   void start_pauser() {
@@ -167,12 +172,7 @@ TEST_CASE_METHOD(PauserFixture, "IdlePauser resumes after the minimum pause", "[
 
 TEST_CASE_METHOD(PauserFixture, "IdlePauser backs off after a failed pause", "[idle]") {
   recorder_settings.control_wait = 100ms;
-  recorder = std::make_unique<Recorder>(
-      io, recorder_settings, session,
-      [](const std::string& name) -> std::optional<std::string> {
-        return name == "WINEBOT_RECORD" ? std::optional<std::string>("1") : std::nullopt;
-      },
-      [this] { return std::make_unique<test::FakeBackend>(display); });
+  make_recorder();
   start_pauser();
   start_recording();
   display.frame_gate.close();  // the capture thread wedges, so the pause times out
