@@ -17,8 +17,8 @@ readonly DEBIAN_PACKAGES=(
   # server with input and drawing tools for the recorder tests and benchmark
   libavdevice-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libxcb1-dev ffmpeg
   xvfb xdotool x11-apps
-  # Idle pauser: the X server's idle time through the MIT-SCREEN-SAVER extension. Xvnc stands in
-  # for Xvfb where a test must resize the display (Xvfb refuses RandR resizes).
+  # Idle pauser: the X server's idle time through the MIT-SCREEN-SAVER extension. Xvnc replaces
+  # Xvfb where a test must resize the display (Xvfb refuses RandR resizes).
   libxcb-screensaver0-dev tigervnc-standalone-server x11-xserver-utils
   # Deployment checks: dnsmasq serves SRV records to the hub, and docker-compose (no engine
   # needed) validates compose/docker-compose.yml

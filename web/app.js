@@ -116,7 +116,10 @@ function byName(a, b) {
   if (left !== right) {
     return left < right ? -1 : 1;
   }
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  if (a.id === b.id) {
+    return 0;
+  }
+  return a.id < b.id ? -1 : 1;
 }
 
 function renderNow() {

@@ -21,7 +21,7 @@ inline constexpr std::size_t kMaxSessions = 1024;
 // Maximum POST /api/login body size, because a token is at most 4 KiB.
 inline constexpr std::size_t kMaxLoginBodyBytes = 8 * 1024;
 
-// Failed logins allowed in any kLoginFailureWindow before POST /api/login answers 429 until the
+// Failed logins allowed in any kLoginFailureWindow before POST /api/login returns 429 until the
 // oldest of them leaves the window. The limit is fleet-wide, not per address, because the
 // tokens are long random strings and guessing from many addresses must be slow too.
 inline constexpr std::size_t kMaxLoginFailures = 10;

@@ -75,7 +75,7 @@ HttpResponse node_events(const HttpRequest& request, const NodeRegistry& registr
     }
     json reply{{"node_id", id}, {"order", forward ? "oldest_first" : "newest_first"}};
     if (!events.empty()) {
-      // The parameter that asks for the next page in the same direction.
+      // The parameter that requests the next page in the same direction.
       reply[forward ? "next_after" : "next_before"] = events.back()["id"];
     }
     reply["events"] = std::move(events);

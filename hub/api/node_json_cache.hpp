@@ -23,7 +23,7 @@ class NodeJsonCache {
   // Returns the node's serialized JSON, from the cache when its revision matches.
   const std::string& text(const NodeRecord& node);
 
-  // Drops the entries of nodes not in `present` once the cache holds more than twice as many
+  // Drops the entries of nodes not in `present` once the cache contains more than twice as many
   // entries as there are nodes; call it after a full listing.
   void prune(const std::vector<const NodeRecord*>& present);
 

@@ -9,12 +9,12 @@
 
 namespace winebot::hub {
 
-// Whether the hub holds the API token a node expects, judged from the node's TXT `token_sig`:
+// Whether the hub has the API token a node expects, judged from the node's TXT `token_sig`:
 //   valid:    the held token's signature equals the advertised one
 //   mismatch: it differs, so requests with the held token will get 401
-//   unknown:  the hub holds a token, but the node advertises no token_sig (no API_TOKEN, an older
+//   unknown:  the hub has a token, but the node advertises no token_sig (no API_TOKEN, an older
 //             node, or a node found by DNS SRV or a static list, which carry no TXT)
-//   none:     the hub holds no token for the node
+//   none:     the hub has no token for the node
 enum class TokenStatus { kValid, kMismatch, kUnknown, kNone };
 
 const char* to_string(TokenStatus status);

@@ -77,7 +77,7 @@ struct NodeRecord {
   // Set by the registry to a new, fleet-wide unique value on every change, so that caches of
   // derived data (the API's serialized node) can tell a changed node from an unchanged one.
   std::uint64_t revision = 0;
-  // Whether the hub holds the token this node expects; kept current by the registry's TokenCheck.
+  // Whether the hub has the token this node expects; kept current by the registry's TokenCheck.
   TokenStatus token_status = TokenStatus::kNone;
 
   bool advertised() const { return !sightings.empty(); }

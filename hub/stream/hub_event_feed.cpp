@@ -13,8 +13,8 @@ namespace winebot::hub {
 void publish_node_change(EventBus& bus, const NodeRecord& node, bool state_changed) {
   // The hub passes refreshes through NodeUpdateThrottle first, so a fleet of N nodes publishes
   // about N / 5 `node.update` events a second rather than N per poll interval.
-  // Limitation: with 2,000 nodes that is still 400 a second, and the 1000-event ring then
-  // covers 2.5 s of history; a ring sized by time, or one entry per node, would lift this.
+  // Limitation: with 2,000 nodes that is still 400 a second, so the 1000-event ring covers only
+  // 2.5 s of history. A ring sized by time, or one entry per node, would lift this.
   if (!state_changed || node.history.empty()) {
     bus.publish(kNodeUpdateEvent, {{"node", node_to_json(node)}});
     return;

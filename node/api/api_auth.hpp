@@ -18,7 +18,7 @@ using ExpectedToken = std::function<std::string()>;
 ExpectedToken environment_token(std::optional<std::string> startup_value);
 
 // The TXT `token_sig` for the token `expected` returns now (see shared::token_signature), so that
-// a hub can check the token it holds without the token being sent. Empty when the API is open.
+// a hub can check the token it has without the token being sent. Empty when the API is open.
 std::string advertised_token_signature(const ExpectedToken& expected);
 
 // Compares two byte strings in time that depends only on their lengths, not their contents.

@@ -30,7 +30,7 @@ double seconds_of(IdleClock::duration span) {
   return std::round(seconds * 1000.0) / 1000.0;  // 3 decimals, as WineBot's tags have
 }
 
-// The mode saved through POST /control/mode, if the file holds a valid one.
+// The mode saved through POST /control/mode, if the file contains a valid one.
 std::optional<ControlMode> load_saved_mode(const std::filesystem::path& file) {
   const std::optional<ControlMode> fallback;
   if (file.empty()) {
@@ -236,15 +236,15 @@ void IdlePauser::evaluate() {
   }
 }
 
-// Asks the X sampler for a fresh reading when the last one is too old to rule out recent
-// input; the reading's arrival runs the evaluation again. Returns true while waiting.
+// Asks the X sampler for a fresh reading when the last one is too old to rule out recent input.
+// The reading's arrival runs the evaluation again. Returns true while waiting for it.
 bool IdlePauser::wait_for_fresh_x_sample(IdleClock::time_point now) {
   if (!x_idle_ || !x_idle_available_ || now - x_sample_at_ <= kFreshXSampleAge) {
     return false;
   }
   if (x_sample_requested_at_ && now - *x_sample_requested_at_ >= kFreshXSampleWait) {
     x_sample_requested_at_.reset();
-    return false;  // the X server is slow to answer: go ahead on what is known
+    return false;  // the X server is slow to reply, so go ahead on what is known
   }
   if (!x_sample_requested_at_) {
     x_sample_requested_at_ = now;
@@ -381,8 +381,8 @@ void IdlePauser::follow_session() {
   input_logs_.watch(session ? *session / "logs" : std::filesystem::path());
 }
 
-// Lines with a time older than the resume window are history (a replaced file read from its
-// start, a rescan) and do not count; lines without a time count as new.
+// Lines with a time older than the resume window are history, such as a replaced file read from
+// its start or a rescan, so they do not count. Lines without a time count as new.
 void IdlePauser::on_input_line(const InputLogLine& line) {
   if (line.epoch_ms) {
     const auto now_ms = std::chrono::duration_cast<milliseconds>(

@@ -14,7 +14,7 @@ using IdleClock = std::chrono::steady_clock;
 
 enum class IdleAction { kNone, kPause, kResume };
 
-// What the idle pauser remembers between decisions. It is reset when the session changes.
+// The idle pauser's memory between decisions, reset when the session changes.
 struct PauseHistory {
   std::optional<std::string> session_id;
   // When the recorder was first seen paused, by hand or automatically; empty while not paused.
@@ -55,11 +55,14 @@ std::chrono::milliseconds pause_threshold(Controller controller, const IdleSetti
 
 // Decides whether to pause or resume the recorder. A recording pauses once the idle time (now
 // minus the last activity or automatic resume, whichever is newer) reaches the controller's
-// threshold, unless that threshold is zero. A
-// paused recorder resumes only when no manual pause lock is set, the last activity is at most
-// the resume window old and newer than the last automatic pause, it has been paused for the
-// minimum pause, and the cooldown since the last automatic pause has passed. Pure: the same
-// inputs give the same decision.
+// threshold, unless that threshold is zero. A paused recorder resumes only when all of these
+// hold:
+//   - no manual pause lock is set;
+//   - the last activity is at most the resume window old and newer than the last automatic
+//     pause;
+//   - it has been paused for the minimum pause;
+//   - the cooldown since the last automatic pause has passed.
+// Pure: the same inputs give the same decision.
 IdleDecision decide_idle_action(const IdleObservation& observation, const PauseHistory& history,
                                 const IdleSettings& settings);
 

@@ -9,8 +9,8 @@
 
 namespace winebot::node {
 
-// Who may control the session, WineBot's control modes. In kHybrid the controller is whoever
-// acted last.
+// WineBot's control modes: the parties that may control the session. In kHybrid the controller
+// is the party that acted last.
 enum class ControlMode { kHumanOnly, kAgentOnly, kHybrid };
 
 // Returns "human-only", "agent-only" or "hybrid".

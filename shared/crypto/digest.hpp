@@ -10,7 +10,7 @@ namespace winebot::shared {
 std::string sha256_hex(std::string_view data);
 
 // The `token_sig` a node advertises in TXT for its API token: the first 16 hex digits (64 bits)
-// of the token's SHA-256. It lets a hub tell whether it holds the node's token without the token
+// of the token's SHA-256. It lets a hub tell whether it has the node's token without the token
 // being sent. Empty for an empty token.
 std::string token_signature(std::string_view token);
 

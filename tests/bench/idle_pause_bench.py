@@ -91,7 +91,8 @@ def measure_polling_baseline(node, rounds, started):
             if time.time() - activity_at >= THRESHOLD_S:
                 break
         code, body = node.post("/recording/pause")
-        assert code == 200 and body["status"] == "paused", f"pause returned {code}: {body}"
+        assert code == 200, f"pause returned {code}: {body}"
+        assert body["status"] == "paused", f"pause returned status {body['status']}"
         delays.append((time.time() - (activity_at + THRESHOLD_S)) * 1000)
     return delays
 
@@ -144,7 +145,8 @@ def main():
         print(f"idle pauser, as the node reports it:         {describe(reported)}")
         print(f"baseline, {HEARTBEAT_S} s polling loop:            {describe(baseline)}")
 
-        assert pauser.state() == "paused" and polled.state() == "paused"
+        assert pauser.state() == "paused", f"the pauser's node is {pauser.state()}"
+        assert polled.state() == "paused", f"the polled node is {polled.state()}"
         costs = idle_cost(nodes, arguments.idle_seconds)
         for name, (cpu, switches) in zip(("idle pauser", "pauser off"), costs):
             print(f"{name:12} paused and idle for {arguments.idle_seconds} s: {cpu:.3f} CPU s, "

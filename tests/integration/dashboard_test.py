@@ -57,7 +57,7 @@ class TableRows(html.parser.HTMLParser):
 
 def run_chromium(fleet, url, mode_flags):
     """Render the dashboard once. `?snapshot` keeps it off the live event stream, because
-    Chromium's virtual time stands still while a request (the stream) is open."""
+    Chromium's virtual time does not advance while a request (the stream) is open."""
     profile = os.path.join(fleet.work_dir, "chromium-profile")
     command = ["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
                "--virtual-time-budget=4000", "--window-size=1280,720", *mode_flags,
