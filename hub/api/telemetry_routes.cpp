@@ -225,7 +225,7 @@ std::optional<TelemetryQuery> parse_telemetry_query(const HttpRequest& request,
 
 json metric_list(shared::Database& database, const TelemetryQuery& query) {
   json metrics = json::array();
-  // Hour rollups are 60 times fewer rows; a window's first hour then counts in full.
+  // Hour rollups are 60 times fewer rows, but the window's first hour then counts in full.
   for (const auto& [name, count] :
        read_metric_names(database, kHourMs, query.since_ms, query.until_ms)) {
     metrics.push_back({{"name", name}, {"count", count}});

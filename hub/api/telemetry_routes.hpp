@@ -25,7 +25,7 @@ struct TelemetryRouteSettings {
 // - GET /api/telemetry: the metrics seen, a metric's percentiles over time (fleet-wide or for
 //   `node`), or with `by=node` one summary per node.
 // Each request opens its own read-only SQLite connection.
-// NOTE: the queries run on the io_context thread; a summary over a long window of a large fleet
+// NOTE: the queries run on the io_context thread, so a summary over a long window of a large fleet
 // reads every sample in it and delays other requests until it moves to a reader thread.
 void add_telemetry_routes(shared::Router& router, const NodeRegistry& registry,
                           TelemetryRouteSettings settings);

@@ -9,7 +9,7 @@ bool answering(const StateSample& sample) {
   return sample.state == "online" || sample.state == "degraded";
 }
 
-// The increase of a counter from `before` to `after`; after a restart the counter starts again
+// The increase of a counter from `before` to `after`. After a restart the counter starts again
 // from zero, so its new value is the increase.
 template <typename Value>
 Value counter_increase(const std::optional<Value>& before, const std::optional<Value>& after) {
@@ -43,7 +43,7 @@ FleetTimeTotals summarize_samples(const std::vector<StateSample>& samples, std::
     const auto& next = samples[index + 1];
     totals.auto_pauses += counter_increase(sample.auto_pauses, next.auto_pauses);
     totals.auto_resumes += counter_increase(sample.auto_resumes, next.auto_resumes);
-    // The counter cannot grow faster than the clock; clamping guards against a node restart
+    // The counter cannot grow faster than the clock. Clamping guards against a node restart
     // between the two samples that left a larger value behind.
     const auto inactivity =
         counter_increase(sample.paused_by_inactivity_seconds, next.paused_by_inactivity_seconds);

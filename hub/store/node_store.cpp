@@ -168,7 +168,7 @@ NodeStore::NodeStore(std::filesystem::path path) : path_(std::move(path)) {
   }
   Database database(path_);
   if (database.user_version() == 0) {
-    // Only a file without tables can still switch; older files keep auto_vacuum off, so their
+    // Only a file without tables can still switch. Older files keep auto_vacuum off, so their
     // free pages are reused but never returned to the file system.
     database.execute("PRAGMA auto_vacuum=INCREMENTAL");
   }

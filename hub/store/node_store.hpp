@@ -113,7 +113,7 @@ class NodeStore {
   };
 
   void run_writer();
-  // Runs a retention step when one is due; returns whether another should follow at once.
+  // Runs a retention step when one is due and returns whether another should follow at once.
   bool run_retention(shared::Database& database);
 
   std::filesystem::path path_;

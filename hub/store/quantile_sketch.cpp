@@ -10,7 +10,7 @@ const double kGamma =
     (1 + QuantileSketch::kRelativeAccuracy) / (1 - QuantileSketch::kRelativeAccuracy);
 const double kLogGamma = std::log(kGamma);
 
-// Index range that keeps every finite double representable; larger values clamp to the ends.
+// Index range that keeps every finite double representable. Larger values clamp to the ends.
 constexpr double kMaxIndex = 1e6;
 
 void put_varint(std::string& out, std::uint64_t value) {

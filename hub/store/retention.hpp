@@ -27,7 +27,7 @@ struct RetentionSettings {
 // What one retention step deleted.
 struct RetentionStep {
   std::int64_t deleted_rows = 0;
-  std::string table;  // The table it deleted from; empty when nothing was due.
+  std::string table;  // The table it deleted from, or empty when nothing was due.
   bool over_budget = false;
 };
 
@@ -40,7 +40,7 @@ RetentionStep run_retention_step(shared::Database& database, const RetentionSett
 // Bytes of the database's pages in use: page_count minus freelist_count, times page_size.
 std::int64_t used_database_bytes(shared::Database& database);
 
-// Returns free pages to the file system in a database created with auto_vacuum=INCREMENTAL; a
+// Returns free pages to the file system in a database created with auto_vacuum=INCREMENTAL. It is a
 // no-op on older files.
 void release_free_pages(shared::Database& database);
 

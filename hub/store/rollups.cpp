@@ -165,7 +165,7 @@ std::vector<RollupPoint> read_rollup_series(shared::Database& database, const st
 std::vector<RollupPoint> read_rollups_by_node(shared::Database& database, const std::string& metric,
                                               std::int64_t resolution_ms, std::int64_t since_ms,
                                               std::int64_t until_ms) {
-  // The time index reads only the window's rows; the primary key would read every bucket of
+  // The time index reads only the window's rows, while the primary key would read every bucket of
   // every node.
   auto statement = database.prepare(
       "SELECT node_id, count, sum, min, max, sketch FROM rollups INDEXED BY "

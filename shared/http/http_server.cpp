@@ -229,7 +229,7 @@ class HttpServer::Impl {
     co_return !error;
   }
 
-  // Writes `response`; with `head_only`, the header keeps the Content-Length of the body that a
+  // Writes `response`. With `head_only`, the header keeps the Content-Length of the body that a
   // GET would carry, and the body is left out.
   asio::awaitable<void> send(beast::tcp_stream& stream, const HttpResponse& response,
                              unsigned version, bool keep_alive, error_code& error,

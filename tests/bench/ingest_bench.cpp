@@ -74,7 +74,7 @@ double run_store(const std::filesystem::path& path, Workload workload) {
   store.start();
   const auto start = Clock::now();
   for (auto& batch : workload.batches) {
-    // A full queue makes the poller wait for its next interval; here the producer only yields.
+    // A full queue makes the poller wait for its next interval, but here the producer only yields.
     while (!store.ingest(batch)) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }

@@ -92,7 +92,7 @@ TEST_CASE("Retention keeps hour rollups longer than raw data", "[store][retentio
   while (run_retention_step(database, settings, kNow).deleted_rows > 0) {
   }
   CHECK(count_rows(database, "SELECT count(*) FROM state_samples") == 2);
-  // Minute rollups follow the raw age; hour rollups the rollup age.
+  // Minute rollups follow the raw age, and hour rollups the rollup age.
   CHECK(count_rows(database, "SELECT count(*) FROM rollups WHERE resolution_ms = 60000") == 0);
   CHECK(count_rows(database, "SELECT count(*) FROM rollups WHERE resolution_ms = 3600000") == 2);
   const auto oldest_hour =
