@@ -386,6 +386,7 @@ void NodeRegistry::notify(NodeRecord& node, bool state_changed) {
 }
 
 void NodeRegistry::notify_removed(const std::string& node_id, const std::string& reason) {
+  ++last_revision_;
   for (const auto& listener : removal_listeners_) {
     listener(node_id, reason);
   }

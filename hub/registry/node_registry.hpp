@@ -157,6 +157,9 @@ class NodeRegistry {
   // Every node, ordered by name and then id.
   std::vector<const NodeRecord*> nodes() const;
   std::size_t size() const { return nodes_.size(); }
+  // A number that grows whenever any node changes or leaves the table, so a cache of data
+  // derived from the whole table can tell when to rebuild.
+  std::uint64_t revision() const { return last_revision_; }
 
  private:
   void remember_endpoint(NodeRecord& node, NodeEndpoint endpoint);

@@ -52,13 +52,14 @@ HttpRequest to_request(const BeastRequest& source, const std::string& remote_add
   return request;
 }
 
-BeastResponse to_beast(const HttpResponse& source, unsigned version, bool keep_alive) {
+// Moves the body out of `source` rather than copying it: a fleet listing can be a megabyte.
+BeastResponse to_beast(HttpResponse&& source, unsigned version, bool keep_alive) {
   BeastResponse response{static_cast<http::status>(source.status), version};
   response.set(http::field::content_type, source.content_type);
   for (const auto& [name, value] : source.headers) {
     response.set(name, value);
   }
-  response.body() = source.body;
+  response.body() = std::move(source.body);
   response.keep_alive(keep_alive);
   response.prepare_payload();
   return response;
@@ -231,10 +232,9 @@ class HttpServer::Impl {
 
   // Writes `response`. With `head_only`, the header keeps the Content-Length of the body that a
   // GET would carry, and the body is left out.
-  asio::awaitable<void> send(beast::tcp_stream& stream, const HttpResponse& response,
-                             unsigned version, bool keep_alive, error_code& error,
-                             bool head_only = false) {
-    auto message = to_beast(response, version, keep_alive);
+  asio::awaitable<void> send(beast::tcp_stream& stream, HttpResponse response, unsigned version,
+                             bool keep_alive, error_code& error, bool head_only = false) {
+    auto message = to_beast(std::move(response), version, keep_alive);
     if (head_only) {
       const auto length = message.body().size();
       message.body().clear();
@@ -377,7 +377,7 @@ class HttpServer::Impl {
       if (error) {
         if (auto answer = read_error_response(error, limits_)) {
           error_code ignored;
-          co_await send(*stream, *answer, 11, false, ignored);
+          co_await send(*stream, std::move(*answer), 11, false, ignored);
           log_debug("http.bad_request",
                     {field("connection", static_cast<long long>(id)),
                      field("status", answer->status), field("error", error.message())});
@@ -403,7 +403,7 @@ class HttpServer::Impl {
       }
       const bool keep_alive = message.keep_alive() && !stopped_;
       error_code write_error;
-      co_await send(*stream, response, message.version(), keep_alive, write_error, head);
+      co_await send(*stream, std::move(response), message.version(), keep_alive, write_error, head);
       if (write_error || !keep_alive) {
         break;
       }
