@@ -4,7 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
-#include "hub/registry/node_json.hpp"
+#include "hub/api/node_json_cache.hpp"
 #include "hub/registry/node_registry.hpp"
 #include "hub/stream/event_bus.hpp"
 
@@ -16,7 +16,7 @@ void publish_node_change(EventBus& bus, const NodeRecord& node, bool state_chang
   // Limitation: with 2,000 nodes that is still 400 a second, so the 1000-event ring covers only
   // 2.5 s of history. A ring sized by time, or one entry per node, would lift this.
   if (!state_changed || node.history.empty()) {
-    bus.publish(kNodeUpdateEvent, {{"node", node_to_json(node)}});
+    bus.publish(kNodeUpdateEvent, {{"node", listed_node(node)}});
     return;
   }
   const auto& transition = node.history.back();
@@ -25,7 +25,7 @@ void publish_node_change(EventBus& bus, const NodeRecord& node, bool state_chang
                                 {"to", to_string(transition.to)},
                                 {"reason", transition.reason},
                                 {"at_ms", transition.at_ms},
-                                {"node", node_to_json(node)}});
+                                {"node", listed_node(node)}});
 }
 
 void publish_node_removal(EventBus& bus, const std::string& node_id, const std::string& reason) {

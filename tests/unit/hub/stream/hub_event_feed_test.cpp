@@ -57,6 +57,9 @@ TEST_CASE("Feed publishes a refresh as node.update", "[stream]") {
   CHECK(type == "node.update");
   CHECK(data["node"]["id"] == "0f8fad5b-d9cb-469f-a165-70867728950e");
   CHECK_FALSE(data.contains("from"));
+  // The same fields as GET /api/nodes, so a client can replace its row with the event's node.
+  CHECK(data["node"].contains("recorder_state"));
+  CHECK(data["node"].contains("labels"));
 }
 
 TEST_CASE("Feed publishes a removal as node.removed", "[stream]") {
