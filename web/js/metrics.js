@@ -23,6 +23,10 @@ export class MetricPicker {
       element('option', { value: metric.name }, `${metric.name} (${metric.count})`));
     this.select.replaceChildren(...options);
     this.select.disabled = names.length === 0;
+    const label = this.select.closest('label');
+    if (label) {
+      label.hidden = names.length === 0; // an empty list is no choice
+    }
     if (names.includes(current)) {
       this.select.value = current;
     } else if (names.includes(PREFERRED_METRIC)) {
