@@ -49,6 +49,21 @@ shared::OptionParser make_hub_option_parser() {
   parser.add({"events-interval", "SECONDS", "5", "WINEBOT_HUB_EVENTS_INTERVAL",
               "Time between two reads of one node's event logs, from 0.1 to 3600; 0 turns event "
               "ingest off."});
+  parser.add({"sample-interval", "SECONDS", "10", "WINEBOT_HUB_SAMPLE_INTERVAL",
+              "Time between two stored state samples of one node, from 1 to 3600; a change of "
+              "the node's state or recorder state is stored at once."});
+  parser.add({"retention-days", "DAYS", "7", "WINEBOT_HUB_RETENTION_DAYS",
+              "Age after which events, state samples and minute rollups are deleted, from 0.01 "
+              "to 3650."});
+  parser.add({"rollup-retention-days", "DAYS", "90", "WINEBOT_HUB_ROLLUP_RETENTION_DAYS",
+              "Age after which hour rollups are deleted, from 0.01 to 3650."});
+  parser.add({"db-max-mb", "MEGABYTES", "0", "WINEBOT_HUB_DB_MAX_MB",
+              "Size budget of the database's used pages in MiB; above it the oldest events, "
+              "then samples, then rollups are deleted whatever their age. 0 sets no budget."});
+  parser.add({"recording-cpu-cores", "CORES", "0.1", "WINEBOT_HUB_RECORDING_CPU_CORES",
+              "Estimated CPU cores one node's recorder uses while recording, from 0 to 64; "
+              "the fleet summary multiplies it by the time paused for inactivity to estimate "
+              "the CPU time saved."});
   parser.add({"node-token", "NODE_ID=TOKEN", "", "",
               "API token to send as X-API-Key to one node. Other users can read it in the process "
               "list, so prefer --node-tokens-file. Wins over the file for the same node.",
@@ -183,6 +198,20 @@ void parse_admin_token(const shared::EnvLookup& env, HubOptions& options) {
   options.admin_token = *token;
 }
 
+void parse_store_options(const shared::ParsedOptions& parsed, HubOptions& options) {
+  using std::chrono::milliseconds;
+  constexpr double kDayMs = 24.0 * 3600 * 1000;
+  options.sample_interval =
+      milliseconds(static_cast<long long>(parsed.number("sample-interval", 1, 3600) * 1000));
+  options.retention.raw_age =
+      milliseconds(static_cast<long long>(parsed.number("retention-days", 0.01, 3650) * kDayMs));
+  options.retention.rollup_age = milliseconds(
+      static_cast<long long>(parsed.number("rollup-retention-days", 0.01, 3650) * kDayMs));
+  options.retention.max_bytes =
+      static_cast<std::int64_t>(parsed.number("db-max-mb", 0, 1e9) * 1024 * 1024);
+  options.recording_cpu_cores = parsed.number("recording-cpu-cores", 0, 64);
+}
+
 }  // namespace
 
 HubOptions parse_hub_options(int argc, const char* const* argv, const shared::EnvLookup& env) {
@@ -231,6 +260,7 @@ HubOptions parse_hub_options(int argc, const char* const* argv, const shared::En
   options.poll_interval =
       std::chrono::milliseconds(static_cast<long long>(interval_seconds * 1000));
 
+  parse_store_options(parsed, options);
   parse_node_tokens(parsed, env, options);
   parse_admin_token(env, options);
   shared::read_logging_options(parsed, options.log_level, options.log_format);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hub/auth/node_tokens.hpp"
+#include "hub/store/retention.hpp"
 #include "shared/config/host_port.hpp"
 #include "shared/config/option_parser.hpp"
 #include "shared/log/logger.hpp"
@@ -27,6 +28,9 @@ struct HubOptions {
   bool advertise = true;
   std::chrono::milliseconds poll_interval{1000};
   std::chrono::milliseconds events_interval{5000};
+  std::chrono::milliseconds sample_interval{10000};
+  RetentionSettings retention;
+  double recording_cpu_cores = 0.1;  // An estimate, for the fleet summary's CPU saved.
   // Tokens sent to nodes as X-API-Key: --node-token, --node-tokens-file, WINEBOT_HUB_NODE_TOKEN.
   NodeTokens node_tokens;
   // WINEBOT_HUB_ADMIN_TOKEN; empty means node actions are rejected with 403.

@@ -13,6 +13,7 @@
 #include "hub/api/metrics_routes.hpp"
 #include "hub/api/openapi_routes.hpp"
 #include "hub/api/stream_routes.hpp"
+#include "hub/api/telemetry_routes.hpp"
 #include "hub/discovery/avahi_discovery.hpp"
 #include "hub/discovery/srv_discovery.hpp"
 #include "hub/discovery/static_discovery.hpp"
@@ -98,6 +99,7 @@ int run(const hub::HubOptions& options) {
   // Ids start at the start time in microseconds, so they keep growing across hub restarts.
   hub::EventBus bus(static_cast<std::uint64_t>(epoch_ms()) * 1000);
   store.set_commit_listener(hub::make_ingest_publisher(io, bus));
+  store.set_retention(options.retention);
   store.start();
 
   registry.add_listener([&store](const hub::NodeRecord& node, bool state_changed) {
@@ -112,6 +114,18 @@ int run(const hub::HubOptions& options) {
                         shared::field("reason", node.state_reason)});
     }
   });
+
+  hub::StateSampler sampler(options.sample_interval);
+  registry.add_listener([&store, &sampler](const hub::NodeRecord& node, bool) {
+    if (node.provisional) {
+      return;
+    }
+    if (auto sample = sampler.on_change(node, epoch_ms())) {
+      store.add_sample(std::move(*sample));
+    }
+  });
+  registry.add_removal_listener(
+      [&sampler](const std::string& node_id, const std::string&) { sampler.forget(node_id); });
 
   hub::NodeUpdateThrottle update_throttle;
   registry.add_listener([&bus, &update_throttle](const hub::NodeRecord& node, bool state_changed) {
@@ -146,6 +160,9 @@ int run(const hub::HubOptions& options) {
   bool ready = false;
   hub::add_event_routes(router, registry, options.db);
   hub::add_stream_route(router, bus);
+  hub::add_telemetry_routes(
+      router, registry,
+      {options.db, options.sample_interval.count(), options.recording_cpu_cores, &epoch_ms});
   hub::add_openapi_route(router);
   hub::add_hub_routes(router, registry, options.web_root);
   hub::add_readiness_route(router, [&ready] { return ready; });

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hub/api/query_params.hpp"
 #include "hub/registry/node_registry.hpp"
-#include "shared/config/option_parser.hpp"
 #include "shared/log/logger.hpp"
 #include "shared/sqlite/database.hpp"
 
@@ -16,23 +16,6 @@ using shared::HttpResponse;
 
 constexpr long long kDefaultLimit = 100;
 constexpr long long kMaxLimit = 1000;
-
-std::optional<long long> integer_query(const HttpRequest& request, const std::string& name,
-                                       long long fallback, long long min, long long max,
-                                       HttpResponse& error) {
-  const auto text = request.query_value(name);
-  if (!text) {
-    return fallback;
-  }
-  const auto value = shared::parse_integer(*text);
-  if (!value || *value < min || *value > max) {
-    error =
-        HttpResponse::error(400, "invalid " + name + " '" + *text + "': expected an integer from " +
-                                     std::to_string(min) + " to " + std::to_string(max));
-    return std::nullopt;
-  }
-  return value;
-}
 
 HttpResponse node_events(const HttpRequest& request, const NodeRegistry& registry,
                          const std::filesystem::path& db) {

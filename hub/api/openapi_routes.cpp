@@ -67,9 +67,43 @@ json node_events() {
       {{"200", json_reply("events")},
        {"400", error_reply("An invalid limit or position")},
        {"404", error_reply("Unknown node")}},
-      {path_parameter("id", "Node id"), query_parameter("stream", "lifecycle, input or perf"),
+      {path_parameter("id", "Node id"), query_parameter("stream", "lifecycle, input or telemetry"),
        query_parameter("limit", "Events to return", "integer"),
-       query_parameter("before", "Only events before this position", "integer")});
+       query_parameter("before", "Only events with a smaller id, newest first", "integer"),
+       query_parameter("after", "Only events with a larger id, oldest first", "integer")});
+}
+
+json node_samples() {
+  return operation("A node's stored state samples, oldest first",
+                   {{"200", json_reply("node_id, sample_interval_ms and samples")},
+                    {"400", error_reply("An invalid limit or range")},
+                    {"404", error_reply("Unknown node")}},
+                   {path_parameter("id", "Node id"),
+                    query_parameter("since", "Earliest sample time, epoch ms", "integer"),
+                    query_parameter("until", "Latest sample time, epoch ms", "integer"),
+                    query_parameter("limit", "Newest samples to return, 1 to 10000", "integer")});
+}
+
+json fleet_summary() {
+  return operation(
+      "Nodes by state and recorder state; recording and paused time over a window",
+      {{"200", json_reply("nodes, time_seconds, auto_pauses, auto_resumes and the estimated CPU "
+                          "time saved")},
+       {"400", error_reply("An invalid window")}},
+      {query_parameter("window", "Seconds, 60 to 2592000; default 3600", "integer")});
+}
+
+json telemetry() {
+  return operation(
+      "Metric percentiles from the rollups: the metrics seen, a series, or one entry per node",
+      {{"200", json_reply("metrics; or metric and points; or metric and nodes")},
+       {"400", error_reply("An invalid window, resolution or combination")},
+       {"404", error_reply("Unknown node")}},
+      {query_parameter("metric", "Metric name; without it, the metrics seen in the window"),
+       query_parameter("node", "One node's series instead of the fleet's"),
+       query_parameter("by", "node: one summary per node over the window"),
+       query_parameter("window", "Seconds, 60 to 2592000; default 3600", "integer"),
+       query_parameter("resolution", "minute or hour; default minute up to 6 hours")});
 }
 
 json recording_action(const char* summary, bool per_node) {
@@ -110,6 +144,9 @@ json hub_openapi_document() {
                           {{"200", json_reply("The node")}, {"404", error_reply("Unknown node")}},
                           {path_parameter("id", "Node id")})}}},
       {"/api/nodes/{id}/events", {{"get", node_events()}}},
+      {"/api/nodes/{id}/samples", {{"get", node_samples()}}},
+      {"/api/fleet/summary", {{"get", fleet_summary()}}},
+      {"/api/telemetry", {{"get", telemetry()}}},
       {"/api/nodes/{id}/recording/{action}",
        {{"post", recording_action("Forward a recording action to one node", true)}}},
       {"/api/fleet/recording/{action}",

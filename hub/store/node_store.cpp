@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "hub/registry/node_json.hpp"
+#include "hub/store/rollups.hpp"
 #include "shared/log/logger.hpp"
 #include "shared/sqlite/database.hpp"
 
@@ -17,7 +18,7 @@ using shared::Database;
 
 // Migration N (1-based) moves the schema from version N-1 to N. Append only; never edit one
 // that has shipped.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     R"sql(
     CREATE TABLE nodes (
       id             TEXT PRIMARY KEY,
@@ -52,6 +53,36 @@ constexpr std::array<const char*, 2> kMigrations = {
       updated_ms INTEGER NOT NULL,
       PRIMARY KEY (node_id, stream)
     ) WITHOUT ROWID;
+    )sql",
+    R"sql(
+    CREATE TABLE state_samples (
+      node_id        TEXT NOT NULL,
+      at_ms          INTEGER NOT NULL,
+      state          TEXT NOT NULL,   -- the hub's node state
+      recorder_state TEXT NOT NULL,
+      idle_seconds   REAL,
+      controller     TEXT,
+      latency_ms     REAL,
+      auto_pauses    INTEGER,         -- the node's counters since it started
+      auto_resumes   INTEGER,
+      paused_by_inactivity_seconds REAL,
+      PRIMARY KEY (node_id, at_ms)
+    ) WITHOUT ROWID;
+    CREATE INDEX state_samples_by_time ON state_samples (at_ms);
+    CREATE TABLE rollups (
+      resolution_ms INTEGER NOT NULL,  -- 60000 or 3600000
+      metric        TEXT NOT NULL,
+      node_id       TEXT NOT NULL,     -- '' for the fleet-wide rollup
+      bucket_ms     INTEGER NOT NULL,  -- start of the minute or hour
+      count         INTEGER NOT NULL,
+      sum           REAL NOT NULL,
+      min           REAL NOT NULL,
+      max           REAL NOT NULL,
+      sketch        BLOB NOT NULL,     -- QuantileSketch::serialize
+      PRIMARY KEY (resolution_ms, metric, node_id, bucket_ms)
+    ) WITHOUT ROWID;
+    CREATE INDEX rollups_by_time ON rollups (resolution_ms, bucket_ms);
+    CREATE INDEX rollups_by_metric_time ON rollups (resolution_ms, metric, bucket_ms);
     )sql",
 };
 
@@ -110,6 +141,21 @@ void record_commit(std::vector<IngestCommit>& commits, const IngestBatch& batch,
   }
 }
 
+// Adds record `index` of `batch` to the rollups when it is a telemetry value.
+void add_rollup_value(RollupBatch& rollups, const IngestBatch& batch, std::size_t index,
+                      std::int64_t ingested_ms) {
+  if (batch.stream != "telemetry") {
+    return;
+  }
+  if (const auto value = parse_metric_value(batch.bodies[index])) {
+    const auto at_ms = batch.event_ms[index] > 0 ? batch.event_ms[index] : ingested_ms;
+    rollups.add(batch.node_id, at_ms, *value);
+  }
+}
+
+// Time between two retention passes once a pass found nothing more to delete.
+constexpr std::chrono::seconds kRetentionInterval{10};
+
 }  // namespace
 
 std::int64_t NodeStore::current_schema_version() {
@@ -121,6 +167,11 @@ NodeStore::NodeStore(std::filesystem::path path) : path_(std::move(path)) {
     std::filesystem::create_directories(path_.parent_path());
   }
   Database database(path_);
+  if (database.user_version() == 0) {
+    // Only a file without tables can still switch; older files keep auto_vacuum off, so their
+    // free pages are reused but never returned to the file system.
+    database.execute("PRAGMA auto_vacuum=INCREMENTAL");
+  }
   open_for_writing(database);
   migrate(database, path_);
 }
@@ -202,6 +253,34 @@ std::optional<std::string> NodeStore::take_rewind(const std::string& node_id,
   return committed == committed_cursors_.end() ? std::string() : committed->second;
 }
 
+void NodeStore::add_sample(StateSample sample) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (pending_samples_.size() >= kMaxPendingSamples) {
+      ++dropped_samples_;
+      return;
+    }
+    pending_samples_.push_back(std::move(sample));
+    ++queued_generation_;
+  }
+  wake_.notify_one();
+}
+
+std::uint64_t NodeStore::stored_samples() const {
+  const std::lock_guard lock(mutex_);
+  return stored_samples_;
+}
+
+std::uint64_t NodeStore::dropped_samples() const {
+  const std::lock_guard lock(mutex_);
+  return dropped_samples_;
+}
+
+std::uint64_t NodeStore::retention_deleted_rows() const {
+  const std::lock_guard lock(mutex_);
+  return retention_deleted_rows_;
+}
+
 std::uint64_t NodeStore::ingested_events() const {
   const std::lock_guard lock(mutex_);
   return ingested_events_;
@@ -245,6 +324,42 @@ std::uint64_t NodeStore::committed_batches() const {
   return committed_batches_;
 }
 
+bool NodeStore::run_retention(Database& database) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!retention_ || now < next_retention_) {
+    return false;
+  }
+  RetentionStep step;
+  try {
+    step = run_retention_step(database, *retention_, now_ms());
+    if (step.deleted_rows > 0) {
+      release_free_pages(database);
+    }
+  } catch (const shared::SqliteError& error) {
+    shared::log_error("store.retention_failed", {shared::field("error", error.what())});
+    next_retention_ = now + kRetentionInterval;
+    return false;
+  }
+  if (step.over_budget && step.deleted_rows == 0) {
+    shared::log_warn(
+        "store.over_budget",
+        {shared::field("used_bytes", static_cast<long long>(used_database_bytes(database))),
+         shared::field("max_bytes", static_cast<long long>(retention_->max_bytes))});
+  }
+  if (step.deleted_rows > 0) {
+    shared::log_debug("store.retention",
+                      {shared::field("table", step.table),
+                       shared::field("rows", static_cast<long long>(step.deleted_rows)),
+                       shared::field("over_budget", step.over_budget ? "yes" : "no")});
+    const std::lock_guard lock(mutex_);
+    retention_deleted_rows_ += static_cast<std::uint64_t>(step.deleted_rows);
+  }
+  // After a step that deleted rows, the next one follows at once, but queued writes go first.
+  const bool more = step.deleted_rows > 0;
+  next_retention_ = more ? now : now + kRetentionInterval;
+  return more;
+}
+
 void NodeStore::run_writer() {
   Database database(path_);
   open_for_writing(database);
@@ -261,16 +376,30 @@ void NodeStore::run_writer() {
   auto upsert_cursor = database.prepare(
       "INSERT INTO cursors (node_id, stream, cursor, updated_ms) VALUES (?1, ?2, ?3, ?4) "
       "ON CONFLICT(node_id, stream) DO UPDATE SET cursor = ?3, updated_ms = ?4");
+  auto insert_sample = database.prepare(kInsertStateSampleSql);
+  RollupWriter rollup_writer(database);
+  RollupBatch rollups;
+  next_retention_ = std::chrono::steady_clock::now();
 
   for (;;) {
     std::map<std::string, NodeRow> batch;
     std::vector<IngestBatch> ingest_batches;
+    std::vector<StateSample> samples;
     std::uint64_t generation = 0;
     bool stopping = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !pending_.empty() || !pending_batches_.empty(); });
+      const auto has_work = [&] {
+        return stopping_ || !pending_.empty() || !pending_batches_.empty() ||
+               !pending_samples_.empty();
+      };
+      if (retention_) {
+        wake_.wait_until(lock, next_retention_, has_work);
+      } else {
+        wake_.wait(lock, has_work);
+      }
       batch.swap(pending_);
+      samples.swap(pending_samples_);
       // Batches queued behind a failed one would move the cursor past the lost records.
       for (auto& ingest : pending_batches_) {
         if (rewinds_.count({ingest.node_id, ingest.stream}) == 0) {
@@ -300,6 +429,7 @@ void NodeStore::run_writer() {
               if (sqlite3_changes(database.handle()) > 0) {
                 ++written_events;
                 record_commit(commits, ingest, index);
+                add_rollup_value(rollups, ingest, index, ingested_at);
               }
             }
             upsert_cursor.bind(1, ingest.node_id)
@@ -308,6 +438,8 @@ void NodeStore::run_writer() {
                 .bind(4, ingested_at);
             upsert_cursor.run();
           }
+          rollup_writer.write(rollups);
+          rollups.clear();
         });
         const std::lock_guard lock(mutex_);
         for (const auto& ingest : ingest_batches) {
@@ -316,6 +448,7 @@ void NodeStore::run_writer() {
       } catch (const shared::SqliteError& error) {
         insert_event.reset();
         upsert_cursor.reset();
+        rollups.clear();
         written_events = 0;
         commits.clear();
         const std::lock_guard lock(mutex_);
@@ -333,9 +466,12 @@ void NodeStore::run_writer() {
       commit_listener_(std::move(commits));
     }
 
-    if (!batch.empty()) {
+    if (!batch.empty() || !samples.empty()) {
       try {
         shared::in_transaction(database, [&] {
+          for (const auto& sample : samples) {
+            write_state_sample(insert_sample, sample);
+          }
           for (const auto& [id, row] : batch) {
             upsert.bind(1, row.id)
                 .bind(2, static_cast<std::int64_t>(row.legacy))
@@ -353,17 +489,22 @@ void NodeStore::run_writer() {
         });
       } catch (const shared::SqliteError& error) {
         upsert.reset();
+        insert_sample.reset();
+        samples.clear();
         shared::log_error("store.write_failed",
                           {shared::field("rows", static_cast<long long>(batch.size())),
                            shared::field("error", error.what())});
       }
     }
 
+    run_retention(database);
+
     {
       const std::lock_guard lock(mutex_);
       committed_generation_ = generation;
       ++committed_batches_;
       ingested_events_ += written_events;
+      stored_samples_ += samples.size();
     }
     drained_.notify_all();
     if (stopping) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include "hub/registry/node_registry.hpp"
+#include "hub/store/retention.hpp"
+#include "hub/store/state_samples.hpp"
 
 namespace winebot::hub {
 
@@ -67,6 +70,8 @@ class NodeStore {
   using CommitListener = std::function<void(std::vector<IngestCommit> commits)>;
   // Must be called before `start`.
   void set_commit_listener(CommitListener listener) { commit_listener_ = std::move(listener); }
+  // Must be called before `start`. Without it, nothing is deleted.
+  void set_retention(RetentionSettings settings) { retention_ = settings; }
 
   void start();
   void save(const NodeRecord& node);
@@ -80,6 +85,13 @@ class NodeStore {
   std::optional<std::string> take_rewind(const std::string& node_id, const std::string& stream);
 
   static constexpr std::size_t kMaxPendingBatches = 256;
+  // Queues a state sample for the next write. Past kMaxPendingSamples queued samples, new ones
+  // are dropped and counted: the series gets a gap rather than the hub's memory growing.
+  void add_sample(StateSample sample);
+  static constexpr std::size_t kMaxPendingSamples = 100'000;
+  std::uint64_t stored_samples() const;
+  std::uint64_t dropped_samples() const;
+  std::uint64_t retention_deleted_rows() const;
   // Blocks until every save queued before the call is committed.
   void flush();
 
@@ -101,15 +113,23 @@ class NodeStore {
   };
 
   void run_writer();
+  // Runs a retention step when one is due; returns whether another should follow at once.
+  bool run_retention(shared::Database& database);
 
   std::filesystem::path path_;
   CommitListener commit_listener_;  // Set before the writer starts, then only read by it.
+  std::optional<RetentionSettings> retention_;              // Likewise.
+  std::chrono::steady_clock::time_point next_retention_{};  // Only the writer touches it.
   std::thread writer_;
   mutable std::mutex mutex_;  // Guards every member below.
   std::condition_variable wake_;
   std::condition_variable drained_;
   std::map<std::string, NodeRow> pending_;
   std::vector<IngestBatch> pending_batches_;
+  std::vector<StateSample> pending_samples_;
+  std::uint64_t stored_samples_ = 0;
+  std::uint64_t dropped_samples_ = 0;
+  std::uint64_t retention_deleted_rows_ = 0;
   std::map<std::pair<std::string, std::string>, std::string> committed_cursors_;
   std::map<std::pair<std::string, std::string>, bool> rewinds_;
   std::uint64_t ingested_events_ = 0;

@@ -48,6 +48,21 @@ Statement& Statement::bind(int index, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::bind_double(int index, double value) {
+  if (sqlite3_bind_double(statement_, index, value) != SQLITE_OK) {
+    fail(db_, "failed to bind parameter " + std::to_string(index));
+  }
+  return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+  if (sqlite3_bind_blob(statement_, index, bytes.data(), static_cast<int>(bytes.size()),
+                        SQLITE_TRANSIENT) != SQLITE_OK) {
+    fail(db_, "failed to bind parameter " + std::to_string(index));
+  }
+  return *this;
+}
+
 Statement& Statement::bind_null(int index) {
   if (sqlite3_bind_null(statement_, index) != SQLITE_OK) {
     fail(db_, "failed to bind parameter " + std::to_string(index));
@@ -85,6 +100,16 @@ std::string Statement::column_text(int index) const {
   const auto* text = sqlite3_column_text(statement_, index);
   const int size = sqlite3_column_bytes(statement_, index);
   return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text), size);
+}
+
+double Statement::column_double(int index) const {
+  return sqlite3_column_double(statement_, index);
+}
+
+std::string Statement::column_blob(int index) const {
+  const auto* bytes = sqlite3_column_blob(statement_, index);
+  const int size = sqlite3_column_bytes(statement_, index);
+  return bytes == nullptr ? std::string() : std::string(static_cast<const char*>(bytes), size);
 }
 
 bool Statement::column_is_null(int index) const {

@@ -32,6 +32,8 @@ class Statement {
 
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, std::string_view text);
+  Statement& bind_double(int index, double value);
+  Statement& bind_blob(int index, std::string_view bytes);
   Statement& bind_null(int index);
 
   // Runs one step. Returns true when a row is ready to read, false when the statement is done.
@@ -42,6 +44,9 @@ class Statement {
 
   std::int64_t column_int(int index) const;
   std::string column_text(int index) const;
+  double column_double(int index) const;
+  // Returns the column's bytes as stored, for BLOB columns.
+  std::string column_blob(int index) const;
   bool column_is_null(int index) const;
 
  private:

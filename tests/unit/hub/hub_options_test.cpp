@@ -71,3 +71,34 @@ TEST_CASE("HubOptions reads the admin token from the environment", "[actions]") 
 
 }  // namespace
 }  // namespace winebot::hub
+
+namespace winebot::hub {
+namespace {
+
+TEST_CASE("HubOptions store defaults", "[store]") {
+  const auto options = parse({});
+  CHECK(options.sample_interval == std::chrono::seconds(10));
+  CHECK(options.retention.raw_age == std::chrono::hours(24 * 7));
+  CHECK(options.retention.rollup_age == std::chrono::hours(24 * 90));
+  CHECK(options.retention.max_bytes == 0);
+  CHECK(options.recording_cpu_cores == 0.1);
+}
+
+TEST_CASE("HubOptions reads retention flags", "[store]") {
+  const auto options = parse({"--retention-days", "0.5", "--rollup-retention-days", "30",
+                              "--db-max-mb", "64", "--sample-interval", "2"});
+  CHECK(options.retention.raw_age == std::chrono::hours(12));
+  CHECK(options.retention.rollup_age == std::chrono::hours(24 * 30));
+  CHECK(options.retention.max_bytes == 64LL * 1024 * 1024);
+  CHECK(options.sample_interval == std::chrono::seconds(2));
+}
+
+TEST_CASE("HubOptions rejects out-of-range retention", "[store]") {
+  CHECK_THROWS_AS(parse({"--retention-days", "0"}), shared::ConfigError);
+  CHECK_THROWS_AS(parse({"--db-max-mb", "-1"}), shared::ConfigError);
+  CHECK_THROWS_AS(parse({"--sample-interval", "0.5"}), shared::ConfigError);
+  CHECK_THROWS_AS(parse({"--recording-cpu-cores", "lots"}), shared::ConfigError);
+}
+
+}  // namespace
+}  // namespace winebot::hub

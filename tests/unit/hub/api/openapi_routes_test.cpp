@@ -9,9 +9,10 @@ TEST_CASE("Hub OpenAPI lists every endpoint", "[hub]") {
   const auto document = hub_openapi_document();
   CHECK(document["openapi"] == "3.0.3");
   for (const char* path :
-       {"/api/nodes", "/api/nodes/{id}", "/api/nodes/{id}/events",
-        "/api/nodes/{id}/recording/{action}", "/api/fleet/recording/{action}", "/api/stream",
-        "/api/login", "/api/logout", "/api/openapi.json", "/metrics", "/healthz", "/readyz"}) {
+       {"/api/nodes", "/api/nodes/{id}", "/api/nodes/{id}/events", "/api/nodes/{id}/samples",
+        "/api/fleet/summary", "/api/telemetry", "/api/nodes/{id}/recording/{action}",
+        "/api/fleet/recording/{action}", "/api/stream", "/api/login", "/api/logout",
+        "/api/openapi.json", "/metrics", "/healthz", "/readyz"}) {
     INFO(path);
     CHECK(document["paths"].contains(path));
   }
