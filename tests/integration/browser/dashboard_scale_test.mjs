@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
   Checks, Fleet, expect, freePort, httpJson, launchBrowser, parseArguments, screenshotDir,
-  sleep, waitFor, watchPageErrors,
+  sleep, timeTableStep, waitFor, watchPageErrors,
 } from './harness.mjs';
 
 const NODE_COUNT = 2000;
@@ -61,23 +61,6 @@ function rowNames() {
     .map((row) => row.cells[0].textContent));
 }
 
-// Run `action` in the page, then time until `condition` holds, checked on each animation frame.
-function timeInPage(action, condition) {
-  return page.evaluate(async ([actionSource, conditionSource, bound]) => {
-    const act = new Function(actionSource);
-    const holds = new Function(conditionSource);
-    const started = performance.now();
-    act();
-    while (!holds()) {
-      if (performance.now() - started > bound) {
-        return null;
-      }
-      await new Promise((resolve) => requestAnimationFrame(resolve));
-    }
-    return performance.now() - started;
-  }, [action, condition, STEP_BOUND_MS]);
-}
-
 async function listsEveryNode() {
   const started = Date.now();
   await page.goto(hubUrl);
@@ -94,18 +77,14 @@ async function listsEveryNode() {
 }
 
 async function sortsQuickly() {
-  const ms = await timeInPage(
-    "document.querySelector('#nodes th[data-column=\"name\"] button').click()",
-    "return document.querySelector('#nodes tbody tr[data-node-id]')?.cells[0].textContent === 'sim-node-1999'");
+  const ms = await timeTableStep(page, { action: 'sort', column: 'name', first: 'sim-node-1999' },
+    STEP_BOUND_MS);
   expect(ms !== null, `the descending sort did not show sim-node-1999 first within ${STEP_BOUND_MS} ms`);
   return `descending sort by name shown in ${ms.toFixed(0)} ms`;
 }
 
 async function scrollsToTheEnd() {
-  const ms = await timeInPage(
-    "const s = document.getElementById('table-scroll'); s.scrollTop = s.scrollHeight",
-    "const rows = document.querySelectorAll('#nodes tbody tr[data-node-id]'); " +
-    "return rows[rows.length - 1]?.cells[0].textContent === 'sim-node-0000'");
+  const ms = await timeTableStep(page, { action: 'scroll', last: 'sim-node-0000' }, STEP_BOUND_MS);
   expect(ms !== null, 'the last node did not render after scrolling to the end');
   const last = await page.evaluate(() => {
     const rows = document.querySelectorAll('#nodes tbody tr[data-node-id]');
@@ -120,11 +99,9 @@ async function searchesQuickly() {
   await page.evaluate(() => {
     document.getElementById('table-scroll').scrollTop = 0;
   });
-  const ms = await timeInPage(
-    "const box = document.getElementById('node-search'); box.value = 'sim-node-1234'; " +
-    "box.dispatchEvent(new Event('input'))",
-    "const rows = document.querySelectorAll('#nodes tbody tr[data-node-id]'); " +
-    "return rows.length === 1 && rows[0].cells[0].textContent === 'sim-node-1234'");
+  const ms = await timeTableStep(page,
+    { action: 'search', text: 'sim-node-1234', rowCount: 1, first: 'sim-node-1234' },
+    STEP_BOUND_MS);
   expect(ms !== null, 'the search did not narrow the table to sim-node-1234');
   await page.fill('#node-search', '');
   return `search narrowed ${NODE_COUNT} rows to 1 in ${ms.toFixed(0)} ms`;

@@ -265,3 +265,47 @@ export function screenshotDir(buildDir) {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+// Do one step on the node table in the page and time it until the table shows the result,
+// checked on each animation frame. `step.action` is sort (by `step.column`), search (for
+// `step.text`), clear (the search) or scroll (to the end). The result is checked by whichever of
+// `first` and `last` (the names of the first and last row in the DOM), `rowCount` (rows in the
+// DOM) and `countText` (the match count's text) the step gives. Returns milliseconds, or null
+// when the result did not show within `boundMs`.
+export function timeTableStep(page, step, boundMs) {
+  return page.evaluate(async ([wanted, bound]) => {
+    const rows = () => [...document.querySelectorAll('#nodes tbody tr[data-node-id]')];
+    const search = (text) => {
+      const box = document.getElementById('node-search');
+      box.value = text;
+      box.dispatchEvent(new Event('input'));
+    };
+    const actions = {
+      sort: () => document.querySelector(`#nodes th[data-column="${wanted.column}"] button`).click(),
+      search: () => search(wanted.text),
+      clear: () => search(''),
+      scroll: () => {
+        const scroller = document.getElementById('table-scroll');
+        scroller.scrollTop = scroller.scrollHeight;
+      },
+    };
+    const shown = () => {
+      const list = rows();
+      const name = (row) => row?.cells[0].textContent;
+      return (wanted.first === undefined || name(list[0]) === wanted.first) &&
+        (wanted.last === undefined || name(list[list.length - 1]) === wanted.last) &&
+        (wanted.rowCount === undefined || list.length === wanted.rowCount) &&
+        (wanted.countText === undefined ||
+          document.getElementById('table-count').textContent === wanted.countText);
+    };
+    const started = performance.now();
+    actions[wanted.action]();
+    while (!shown()) {
+      if (performance.now() - started > bound) {
+        return null;
+      }
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    return performance.now() - started;
+  }, [step, boundMs]);
+}
