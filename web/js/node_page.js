@@ -90,7 +90,6 @@ export class NodePage {
     this.renderNode();
     this.refresh();
     this.loadScreen();
-    this.metrics.load().then(() => this.loadLatency());
     clearInterval(this.timer);
     this.timer = setInterval(() => this.refresh(), REFRESH_MS);
   }
@@ -111,6 +110,7 @@ export class NodePage {
   refresh() {
     this.loadTimeline();
     this.loadEvents();
+    this.metrics.load().then(() => this.loadLatency());
   }
 
   renderNode() {
