@@ -38,7 +38,9 @@ fi
 
 # The dashboard's chart library and the browser tests' driver come from npm (package.json).
 # Machines that already have Node.js from another source (such as NodeSource, whose nodejs
-# ships npm) keep it: Debian's npm package conflicts with those builds.
+# ships npm) keep it, because Debian's npm package conflicts with those builds.
+# NOTE: Debian 12's nodejs is version 18, and playwright-core 1.65 declares Node.js 20 or later,
+# so the browser tests are only known to run on a newer Node.js such as NodeSource's 20.
 if ! command -v npm >/dev/null 2>&1; then
   deployment_packages+=(nodejs npm)
 fi
