@@ -16,7 +16,7 @@ function knownRecorderState(value) {
 
 // Fill in `recorder_state` and `labels` the way GET /api/nodes derives them, because the nodes
 // in the event stream's messages come without them: the newest /state wins over TXT.
-function normalizeNode(node) {
+export function normalizeNode(node) {
   if (!node.recorder_state) {
     const reported = node.node_state?.recorder?.state ?? node.txt?.state;
     node.recorder_state = knownRecorderState(reported);
