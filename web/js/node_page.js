@@ -11,6 +11,7 @@ import {
 import { MetricPicker, percentileSeries } from './metrics.js';
 import { RecordingControls } from './recording_controls.js';
 import { StateTimeline, pointsFromHistory, spansFromPoints } from './state_timeline.js';
+import { KeyValueList } from './summary_cards.js';
 import { TimeChart } from './charts.js';
 import { defaultNoVncPort, noVncUrl, setDefaultNoVncPort } from './novnc.js';
 
@@ -42,7 +43,7 @@ export class NodePage {
     this.section = byId('page-node');
     this.nodeId = null;
     this.renderedNode = null;
-    this.details = byId('node-details');
+    this.details = new KeyValueList(byId('node-details'));
     this.controls = new RecordingControls();
     this.timeline = new StateTimeline(byId('node-timeline'));
     this.latencyChart = new TimeChart(byId('node-latency-chart'), {
@@ -103,7 +104,7 @@ export class NodePage {
   tick() {
     const node = this.nodeId && this.store.get(this.nodeId);
     if (node) {
-      setText(byId('node-last-seen'), formatAge(node.last_seen_ms));
+      this.details.set('Last seen', formatAge(node.last_seen_ms));
     }
   }
 
@@ -150,12 +151,9 @@ export class NodePage {
       ['Probe latency', formatMs(node.latency_ms)],
       ['First seen', formatDateTime(node.first_seen_ms)],
       ['Labels', fields.labels.length ? fields.labels.join(', ') : DASH],
+      ['Last seen', formatAge(node.last_seen_ms)],
     ];
-    const children = rows.flatMap(([term, value]) => [element('dt', {}, term),
-      element('dd', {}, value)]);
-    children.push(element('dt', {}, 'Last seen'),
-      element('dd', { id: 'node-last-seen' }, formatAge(node.last_seen_ms)));
-    this.details.replaceChildren(...children);
+    this.details.update(rows);
 
     const vnc = byId('node-vnc');
     const url = noVncUrl(node);

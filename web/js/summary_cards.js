@@ -30,6 +30,14 @@ export class KeyValueList {
       }
     }
   }
+
+  // Change the value of one term that update() already added.
+  set(term, value) {
+    const definition = this.items.get(term);
+    if (definition) {
+      setText(definition, String(value));
+    }
+  }
 }
 
 // A horizontal bar split into parts proportional to `parts`: [{label, value, className}].
