@@ -170,7 +170,9 @@ int run(const hub::HubOptions& options) {
       router, registry,
       {[&store] { return store.ingested_events(); }, [&store] { return store.committed_batches(); },
        [&poller] { return poller.active_count(); }, [&bus] { return bus.subscriber_count(); },
-       [&bus] { return bus.dropped_total(); }});
+       [&bus] { return bus.dropped_total(); }, [&store] { return store.stored_samples(); },
+       [&store] { return store.dropped_samples(); },
+       [&store] { return store.retention_deleted_rows(); }});
   hub::AdminAuth admin_auth(options.admin_token);
   hub::add_admin_auth_routes(router, admin_auth);
   hub::add_action_routes(router, registry, options.node_tokens, admin_auth);

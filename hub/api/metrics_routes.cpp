@@ -66,6 +66,20 @@ std::string hub_metrics_text(const NodeRegistry& registry, const HubMetricSource
     page.counter("winebot_hub_ingest_batches_total", "Ingest transactions committed to SQLite.",
                  static_cast<double>(sources.ingest_batches()));
   }
+  if (sources.stored_samples) {
+    page.counter("winebot_hub_state_samples_total", "State samples committed to SQLite.",
+                 static_cast<double>(sources.stored_samples()));
+  }
+  if (sources.dropped_samples) {
+    page.counter("winebot_hub_state_samples_dropped_total",
+                 "State samples dropped because the store's queue was full.",
+                 static_cast<double>(sources.dropped_samples()));
+  }
+  if (sources.retention_deleted_rows) {
+    page.counter("winebot_hub_retention_deleted_rows_total",
+                 "Rows deleted by the retention age or the size budget.",
+                 static_cast<double>(sources.retention_deleted_rows()));
+  }
   if (sources.active_pollers) {
     page.gauge("winebot_hub_active_pollers", "Per-node poll loops running.",
                static_cast<double>(sources.active_pollers()));

@@ -18,6 +18,9 @@ struct HubMetricSources {
   std::function<std::size_t()> active_pollers;     // per-node poll loops running
   std::function<std::size_t()> stream_clients;     // open GET /api/stream connections
   std::function<std::uint64_t()> stream_dropped;   // events dropped from slow clients' queues
+  std::function<std::uint64_t()> stored_samples;   // state samples committed to SQLite
+  std::function<std::uint64_t()> dropped_samples;  // state samples dropped from a full queue
+  std::function<std::uint64_t()> retention_deleted_rows;  // rows deleted by age or size budget
 };
 
 // Returns the hub's metrics in the Prometheus text format: nodes by state and by recorder

@@ -17,6 +17,8 @@ struct RetentionSettings {
   std::chrono::milliseconds rollup_age{std::chrono::hours(24 * 90)};
   // Bytes of the database in use (pages minus free pages) above which the oldest rows go first:
   // events, then state samples, then minute rollups, then hour rollups. 0 turns it off.
+  // NOTE: an index page is freed only once empty, so the budget can delete up to a batch more
+  // than the minimum, more so when the budget is small next to a batch.
   std::int64_t max_bytes = 0;
   // Rows per DELETE, so that one step holds the write lock for milliseconds, not seconds.
   std::int64_t batch_rows = 2000;

@@ -229,9 +229,17 @@ class HttpServer::Impl {
     co_return !error;
   }
 
+  // Writes `response`; with `head_only`, the header keeps the Content-Length of the body that a
+  // GET would carry, and the body is left out.
   asio::awaitable<void> send(beast::tcp_stream& stream, const HttpResponse& response,
-                             unsigned version, bool keep_alive, error_code& error) {
+                             unsigned version, bool keep_alive, error_code& error,
+                             bool head_only = false) {
     auto message = to_beast(response, version, keep_alive);
+    if (head_only) {
+      const auto length = message.body().size();
+      message.body().clear();
+      message.content_length(length);
+    }
     stream.expires_after(limits_.request_timeout);
     auto [write_error, count] = co_await http::async_write(stream, message, kUseTuple);
     error = write_error;
@@ -379,14 +387,23 @@ class HttpServer::Impl {
 
       const auto& message = parser.get();
       HttpRequest request = to_request(message, remote_address);
-      const HttpResponse response = co_await respond(request);
+      // HEAD is GET without the body (RFC 9110, section 9.3.2), so it routes as GET.
+      const bool head = request.method == "HEAD";
+      if (head) {
+        request.method = "GET";
+      }
+      HttpResponse response = co_await respond(request);
+      if (head && response.event_stream) {
+        response.event_stream->on_closed();
+        response.event_stream.reset();
+      }
       if (response.event_stream) {
         co_await serve_event_stream(stream, response, message.version(), id);
         break;
       }
       const bool keep_alive = message.keep_alive() && !stopped_;
       error_code write_error;
-      co_await send(*stream, response, message.version(), keep_alive, write_error);
+      co_await send(*stream, response, message.version(), keep_alive, write_error, head);
       if (write_error || !keep_alive) {
         break;
       }

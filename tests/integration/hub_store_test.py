@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import sys
 import time
+import urllib.request
 
 from fleet_harness import Checks, CheckFailed, Fleet, free_port, http_get, wait_for
 
@@ -71,6 +72,13 @@ def main():
     hub_flags = ["--discovery", "none", "--advertise", "off", "--poll-interval", "0.2",
                  "--events-interval", "0.2", "--sample-interval", "1", "--db-max-mb", "1.5",
                  *[arg for node in nodes.values() for arg in ("--node", f"127.0.0.1:{node['port']}")]]
+
+    def metric_value(name):
+        with urllib.request.urlopen(f"{hub_url}/metrics", timeout=5) as reply:
+            for line in reply.read().decode().splitlines():
+                if line.startswith(name + " "):
+                    return float(line.split()[1])
+        raise CheckFailed(f"/metrics has no {name}")
 
     def telemetry(query=""):
         status, body = http_get(f"{hub_url}/api/telemetry?metric={METRIC}{query}")
@@ -208,7 +216,14 @@ def main():
             kept = event_count()
             if not 0 < kept < LIFECYCLE_RECORDS:
                 raise CheckFailed(f"{kept} of {LIFECYCLE_RECORDS} records kept")
-            return f"{kept} of {LIFECYCLE_RECORDS} records kept, newest {newest}"
+            deleted = metric_value("winebot_hub_retention_deleted_rows_total")
+            if deleted < LIFECYCLE_RECORDS - kept:
+                raise CheckFailed(f"/metrics counts {deleted} deleted rows, fewer than "
+                                  f"{LIFECYCLE_RECORDS - kept}")
+            if metric_value("winebot_hub_state_samples_total") <= 0:
+                raise CheckFailed("/metrics counts no stored state samples")
+            return f"{kept} of {LIFECYCLE_RECORDS} records kept, newest {newest}, " \
+                   f"{deleted:.0f} rows deleted"
         checks.run("size budget deletes the oldest events", size_budget)
 
         def exact_after_kill():

@@ -145,6 +145,18 @@ TEST_CASE("HttpServer serves HTTP/1.0 and closes", "[http]") {
   REQUIRE(reply.closed_by_server());
 }
 
+TEST_CASE("HttpServer answers HEAD with GET's headers and no body", "[http]") {
+  ServerFixture fixture;
+  const std::string get_body = nlohmann::json{{"hello", "world"}}.dump();
+
+  const auto reply = complete(
+      fixture.io, send_raw(fixture.port, "HEAD /hello HTTP/1.1\r\nConnection: close\r\n\r\n"));
+
+  REQUIRE(reply.status() == 200);
+  CHECK(reply.body().empty());
+  CHECK_THAT(reply.bytes, Catch::Contains("Content-Length: " + std::to_string(get_body.size())));
+}
+
 TEST_CASE("HttpServer serves pipelined requests in order", "[http]") {
   ServerFixture fixture;
   const std::string requests =
