@@ -16,7 +16,9 @@ export class MetricPicker {
   async load(preferred) {
     const result = await getJson('/api/telemetry');
     const metrics = result.ok ? result.body.metrics ?? [] : [];
-    this.failure = result.ok ? 'No telemetry in the last hour.' : describeFailure(result, 'telemetry');
+    this.failure = result.ok
+      ? 'No telemetry in the last hour.'
+      : describeFailure(result, 'telemetry');
     const current = preferred ?? this.select.value;
     const names = metrics.map((metric) => metric.name);
     const options = metrics.map((metric) =>

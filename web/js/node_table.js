@@ -19,7 +19,10 @@ const COLUMNS = {
   state: { text: (n) => n.state, key: (n) => STATE_RANK[n.state] ?? 9 },
   recorder: { text: (n, f) => f.recorder, key: (n, f) => RECORDER_RANK[f.recorder] ?? 9 },
   reason: { text: (n, f) => f.reason, key: (n, f) => f.reason.toLowerCase() },
-  lastSeen: { text: (n, f, now) => formatAge(n.last_seen_ms, now), key: (n) => -(n.last_seen_ms ?? 0) },
+  lastSeen: {
+    text: (n, f, now) => formatAge(n.last_seen_ms, now),
+    key: (n) => -(n.last_seen_ms ?? 0),
+  },
   idle: { text: (n, f) => formatDuration(f.idleSeconds), key: (n, f) => f.idleSeconds ?? -1 },
   controller: { text: (n, f) => f.controller ?? DASH, key: (n, f) => f.controller ?? '' },
   session: { text: (n, f) => f.session ?? DASH, key: (n, f) => f.session ?? '' },
@@ -194,7 +197,7 @@ export class NodeTable {
     if (!row) {
       row = this.spareRows.pop() ?? this.createRow();
       row.dataset.nodeId = id;
-      row.entry = null;
+      row.renderedNode = null;
       this.rows.set(id, row);
     }
     return row;
@@ -217,11 +220,12 @@ export class NodeTable {
   updateRow(row, entry, index, now) {
     row.setAttribute('aria-rowindex', String(index + 2));
     const { node, fields } = entry;
-    if (row.entry !== entry.node) {
-      row.entry = entry.node;
+    if (row.renderedNode !== node) {
+      row.renderedNode = node;
       row.dataset.state = node.state;
       row.dataset.recorder = fields.recorder;
-      row.cells[this.columns.indexOf('name')].firstChild.href = `#/node/${encodeURIComponent(node.id)}`;
+      const link = row.cells[this.columns.indexOf('name')].firstChild;
+      link.href = `#/node/${encodeURIComponent(node.id)}`;
     }
     for (const [position, cell] of [...row.cells].entries()) {
       const column = this.columns[position];

@@ -274,8 +274,8 @@ async function recordingActionReachesNode() {
 
   await page.click('#recording-actions button[data-action="stop"]');
   await waitFor('the node stopped', async () => (await recorderState()) === 'idle', 20_000);
-  return `start, pause and stop reached the node; badge updated ${(waitedMs / 1000).toFixed(1)} s ` +
-    'after start';
+  const badgeSeconds = (waitedMs / 1000).toFixed(1);
+  return `start, pause and stop reached the node; badge updated ${badgeSeconds} s after start`;
 }
 
 async function nodePageSections() {
@@ -317,7 +317,8 @@ async function telemetryPage() {
   for (const scheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme: scheme });
     await sleep(300);
-    await page.screenshot({ path: join(shots, `dashboard-telemetry-${scheme}.png`), fullPage: true });
+    const path = join(shots, `dashboard-telemetry-${scheme}.png`);
+    await page.screenshot({ path, fullPage: true });
   }
   await page.emulateMedia({ colorScheme: 'light' });
   const canvas = await page.locator('#telemetry-chart canvas').count();

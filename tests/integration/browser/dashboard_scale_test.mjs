@@ -79,7 +79,8 @@ async function listsEveryNode() {
 async function sortsQuickly() {
   const ms = await timeTableStep(page, { action: 'sort', column: 'name', first: 'sim-node-1999' },
     STEP_BOUND_MS);
-  expect(ms !== null, `the descending sort did not show sim-node-1999 first within ${STEP_BOUND_MS} ms`);
+  expect(ms !== null,
+    `the descending sort did not show sim-node-1999 first within ${STEP_BOUND_MS} ms`);
   return `descending sort by name shown in ${ms.toFixed(0)} ms`;
 }
 

@@ -6,7 +6,9 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +50,8 @@ export async function waitFor(description, condition, timeoutMs, intervalMs = 10
     await sleep(intervalMs);
   }
   const detail = lastError ? ` (last error: ${lastError.message})` : '';
-  throw new CheckFailed(`timed out after ${timeoutMs / 1000} s waiting for ${description}${detail}`);
+  throw new CheckFailed(
+    `timed out after ${timeoutMs / 1000} s waiting for ${description}${detail}`);
 }
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
@@ -148,7 +151,8 @@ export class Fleet {
     const script = join(this.sourceDir, 'scripts', 'avahi-sandbox.sh');
     const result = spawnSync('bash', [script, 'start', this.sandboxDir],
       { encoding: 'utf8', timeout: 60_000 });
-    const line = result.stdout.split('\n').find((l) => l.startsWith('export DBUS_SYSTEM_BUS_ADDRESS='));
+    const line = result.stdout.split('\n')
+      .find((text) => text.startsWith('export DBUS_SYSTEM_BUS_ADDRESS='));
     expect(line, `avahi-sandbox.sh printed no bus address: ${result.stdout} ${result.stderr}`);
     this.env.DBUS_SYSTEM_BUS_ADDRESS = line.split('=').slice(1).join('=');
   }
@@ -281,7 +285,9 @@ export function timeTableStep(page, step, boundMs) {
       box.dispatchEvent(new Event('input'));
     };
     const actions = {
-      sort: () => document.querySelector(`#nodes th[data-column="${wanted.column}"] button`).click(),
+      sort: () => {
+        document.querySelector(`#nodes th[data-column="${wanted.column}"] button`).click();
+      },
       search: () => search(wanted.text),
       clear: () => search(''),
       scroll: () => {
