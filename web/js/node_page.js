@@ -90,7 +90,6 @@ export class NodePage {
     this.controls.setNode(nodeId);
     this.renderNode();
     this.refresh();
-    this.loadScreen();
     clearInterval(this.timer);
     this.timer = setInterval(() => this.refresh(), REFRESH_MS);
   }
@@ -109,6 +108,7 @@ export class NodePage {
   }
 
   refresh() {
+    this.loadScreen();
     this.loadTimeline();
     this.loadEvents();
     this.metrics.load().then(() => this.loadLatency());
@@ -169,7 +169,9 @@ export class NodePage {
     }
     const path = `/api/nodes/${encodeURIComponent(this.nodeId)}/screenshot`;
     this.screenPath = `${path}${query({ width: SCREEN_WIDTH_PX, t: Date.now() })}`;
-    setText(byId('node-screen-note'), 'Loading the screen…');
+    if (this.screen.hidden) {
+      setText(byId('node-screen-note'), 'Loading the screen…');
+    }
     this.screen.src = this.screenPath;
   }
 

@@ -1,9 +1,12 @@
 // Dashboard in a real browser against a real fleet: Debian's Chromium, driven by
-// playwright-core, opens the hub's dashboard while real winebot-node processes are advertised in
-// the loopback Avahi sandbox. One node records a real Xvfb display (:89). Checks that nodes
+// playwright-core, opens the hub's dashboard while the hub probes real winebot-node processes
+// from its static node list. One node records a real Xvfb display (:89). Checks that nodes
 // appear and change state without a reload, that the filters work, that a recording action
 // from the node page reaches the node, and that every page shows data or a clear "no data"
 // state. Screenshots of each page in both themes go to BUILD/screenshots/.
+//
+// The static list keeps other mDNS traffic on the loopback interface, such as another test's
+// fleet, out of the table; the fleet test covers discovery through Avahi.
 //
 // Usage: node dashboard_live_test.mjs --build-dir BUILD --source-dir SOURCE
 
@@ -64,23 +67,33 @@ async function nodeIdOf(name) {
   return (await apiNodes()).find((node) => node.name === name)?.id;
 }
 
+// Every node gets display :89, because a node without --display watches WineBot's default
+// :99, which other tests on this machine may own.
+function startNode(name, options = {}) {
+  fleet.startNode(name, nodePorts[name], {
+    extra: ['--advertise', 'off', '--display', DISPLAY, ...(options.extra ?? [])],
+    env: options.env,
+  });
+}
+
 async function startFleet() {
-  fleet.startSandbox();
   await fleet.startXvfb(DISPLAY);
+  for (const name of [...NAMES, RECORDER, LATE_NODE]) {
+    nodePorts[name] = await freePort();
+  }
   const hubPort = await freePort();
   hubUrl = `http://127.0.0.1:${hubPort}/`;
-  fleet.startHub(hubPort, { extra: ['--events-interval', '1', '--advertise', 'off'],
-    env: { WINEBOT_HUB_ADMIN_TOKEN: adminToken } });
-  // Every node gets display :89, because a node without --display watches WineBot's default
-  // :99, which other tests on this machine may own.
+  // The late node is listed from the start: until it runs, the hub shows its address as offline.
+  const nodeList = Object.values(nodePorts).flatMap((port) => ['--node', `127.0.0.1:${port}`]);
+  fleet.startHub(hubPort, {
+    extra: ['--discovery', 'static', ...nodeList, '--events-interval', '1', '--advertise', 'off'],
+    env: { WINEBOT_HUB_ADMIN_TOKEN: adminToken },
+  });
   for (const name of NAMES) {
-    nodePorts[name] = await freePort();
-    fleet.startNode(name, nodePorts[name], { extra: ['--display', DISPLAY] });
+    startNode(name);
   }
-  nodePorts[RECORDER] = await freePort();
-  fleet.startNode(RECORDER, nodePorts[RECORDER], {
-    extra: ['--display', DISPLAY, '--session-root', join(fleet.workDir, 'sessions'),
-      '--fps', '5'],
+  startNode(RECORDER, {
+    extra: ['--session-root', join(fleet.workDir, 'sessions'), '--fps', '5'],
     env: { WINEBOT_RECORD: '1', WINEBOT_INACTIVITY_PAUSE_SECONDS: '0',
       WINEBOT_SESSION_POINTER_FILE: join(fleet.workDir, 'recorder.pointer') },
   });
@@ -121,8 +134,9 @@ async function listsNodesOnline() {
   await page.evaluate(() => {
     window.loadedOnce = true; // a reload would forget it
   });
-  const summary = await page.textContent('#summary');
-  expect(/^3 nodes: 3 online/.test(summary), `summary reads ${JSON.stringify(summary)}`);
+  const expected = '4 nodes: 3 online, 1 offline'; // the late node's address is offline
+  await waitFor(`the summary ${expected}`, async () =>
+    (await page.textContent('#summary')) === expected, 10_000);
   const counts = await page.textContent('#counts-state');
   expect(counts.includes('online3'), `state counts read ${JSON.stringify(counts)}`);
   await page.screenshot({ path: join(shots, 'dashboard-overview-light.png'), fullPage: true });
@@ -130,10 +144,12 @@ async function listsNodesOnline() {
 }
 
 async function lateNodeAppears() {
-  nodePorts[LATE_NODE] = await freePort();
-  fleet.startNode(LATE_NODE, nodePorts[LATE_NODE], { extra: ['--display', DISPLAY] });
+  const address = `127.0.0.1:${nodePorts[LATE_NODE]}`;
+  expect((await row(address))?.state === 'offline', `no offline row for ${address}`);
+  startNode(LATE_NODE);
   const { waitedMs } = await waitFor(`${LATE_NODE} online in the page`,
-    async () => (await row(LATE_NODE))?.state === 'online', 15_000);
+    async () => (await row(LATE_NODE))?.state === 'online', 20_000);
+  await waitFor(`the row of ${address} replaced`, async () => (await row(address)) === null, 5000);
   expect(await page.evaluate(() => window.loadedOnce === true), 'the page reloaded');
   return `${(waitedMs / 1000).toFixed(2)} s after start, without a reload`;
 }
@@ -372,7 +388,6 @@ async function main() {
   } finally {
     await context?.close();
     await fleet.stopAll();
-    fleet.stopSandbox();
     fleet.finish(checks);
   }
   console.log(`screenshots in ${shots}`);

@@ -1,10 +1,9 @@
-// Process, sandbox and browser helpers for the dashboard's browser tests.
+// Process and browser helpers for the dashboard's browser tests.
 //
-// Every process is started here and stopped by its pid. The Avahi sandbox (a private D-Bus bus
-// and an avahi-daemon limited to the loopback interface) is started and stopped through
-// scripts/avahi-sandbox.sh. Chromium is Debian's /usr/bin/chromium, driven by playwright-core.
+// Every process is started here and stopped by its pid. Chromium is Debian's
+// /usr/bin/chromium, driven by playwright-core.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync,
@@ -135,34 +134,14 @@ export function randomToken() {
   return randomBytes(18).toString('hex');
 }
 
-// Owns a temporary folder, the Avahi sandbox and every process it starts.
+// Owns a temporary folder and every process it starts.
 export class Fleet {
   constructor(buildDir, sourceDir) {
     this.buildDir = buildDir;
     this.sourceDir = sourceDir;
     this.workDir = mkdtempSync(join(tmpdir(), 'winebot-browser-'));
-    this.sandboxDir = null;
     this.processes = new Map(); // name -> ChildProcess
     this.env = { ...process.env };
-  }
-
-  startSandbox() {
-    this.sandboxDir = join(this.workDir, 'sandbox');
-    const script = join(this.sourceDir, 'scripts', 'avahi-sandbox.sh');
-    const result = spawnSync('bash', [script, 'start', this.sandboxDir],
-      { encoding: 'utf8', timeout: 60_000 });
-    const line = result.stdout.split('\n')
-      .find((text) => text.startsWith('export DBUS_SYSTEM_BUS_ADDRESS='));
-    expect(line, `avahi-sandbox.sh printed no bus address: ${result.stdout} ${result.stderr}`);
-    this.env.DBUS_SYSTEM_BUS_ADDRESS = line.split('=').slice(1).join('=');
-  }
-
-  stopSandbox() {
-    if (this.sandboxDir) {
-      const script = join(this.sourceDir, 'scripts', 'avahi-sandbox.sh');
-      spawnSync('bash', [script, 'stop', this.sandboxDir], { timeout: 60_000 });
-      this.sandboxDir = null;
-    }
   }
 
   start(name, command, args, extraEnv = {}) {
