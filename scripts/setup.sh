@@ -36,6 +36,15 @@ if ! command -v kubectl >/dev/null 2>&1; then
   deployment_packages+=(kubernetes-client)
 fi
 
+# The dashboard's chart library and the browser tests' driver come from npm (package.json).
+# Machines that already have Node.js from another source (such as NodeSource, whose nodejs
+# ships npm) keep it, because Debian's npm package conflicts with those builds.
+# NOTE: Debian 12's nodejs is version 18, and playwright-core 1.65 declares Node.js 20 or later,
+# so the browser tests are only known to run on a newer Node.js such as NodeSource's 20.
+if ! command -v npm >/dev/null 2>&1; then
+  deployment_packages+=(nodejs npm)
+fi
+
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}" "${deployment_packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
@@ -72,4 +81,17 @@ if ((${#missing[@]} > 0)); then
   fi
 else
   echo "setup: all Debian packages present"
+fi
+
+# npm packages, exactly as package-lock.json pins them. `npm ci` deletes and refills
+# node_modules/, so skip it when the lock file is the one installed last time. Its postinstall
+# step copies the dashboard's browser files into web/vendor/.
+stamp=node_modules/.winebot-installed-lock.json
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+if [[ -f $stamp && -d web/vendor ]] && cmp -s package-lock.json "$stamp"; then
+  echo "setup: npm packages present"
+else
+  echo "setup: installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json "$stamp"
 fi
