@@ -1,9 +1,12 @@
 #include "hub/api/event_routes.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "hub/api/query_params.hpp"
 #include "hub/registry/node_registry.hpp"
+#include "hub/store/event_sources.hpp"
 #include "shared/log/logger.hpp"
 #include "shared/sqlite/database.hpp"
 
@@ -41,20 +44,37 @@ HttpResponse node_events(const HttpRequest& request, const NodeRegistry& registr
 
   try {
     shared::Database database(db, true);
-    auto statement = database.prepare(
-        std::string("SELECT id, stream, position, event_ms, ingested_ms, body FROM events "
-                    "WHERE node_id = ?1 AND (?2 = '' OR stream = ?2) AND id < ?3 AND id > ?5 "
-                    "ORDER BY id ") +
-        (forward ? "ASC" : "DESC") + " LIMIT ?4");
-    statement.bind(1, id).bind(2, stream).bind(3, *before).bind(4, *limit).bind(5, *after);
+    // One indexed range read per stream, merged by id: a single query over every stream of a
+    // node would sort all of its rows.
+    std::vector<std::pair<std::int64_t, json>> rows;
+    for (const auto& [source_stream, source] : read_event_sources(database, id)) {
+      if (!stream.empty() && source_stream != stream) {
+        continue;
+      }
+      auto statement = database.prepare(
+          std::string("SELECT id, position, event_ms, ingested_ms, body FROM event_rows "
+                      "WHERE source = ?1 AND id < ?2 AND id > ?4 ORDER BY id ") +
+          (forward ? "ASC" : "DESC") + " LIMIT ?3");
+      statement.bind(1, source).bind(2, *before).bind(3, *limit).bind(4, *after);
+      while (statement.step()) {
+        rows.emplace_back(statement.column_int(0),
+                          json{{"id", statement.column_int(0)},
+                               {"stream", source_stream},
+                               {"position", statement.column_text(1)},
+                               {"event_ms", statement.column_int(2)},
+                               {"ingested_ms", statement.column_int(3)},
+                               {"event", json::parse(statement.column_text(4), nullptr, false)}});
+      }
+    }
+    std::sort(rows.begin(), rows.end(), [forward](const auto& left, const auto& right) {
+      return forward ? left.first < right.first : left.first > right.first;
+    });
+    if (rows.size() > static_cast<std::size_t>(*limit)) {
+      rows.resize(static_cast<std::size_t>(*limit));
+    }
     json events = json::array();
-    while (statement.step()) {
-      events.push_back({{"id", statement.column_int(0)},
-                        {"stream", statement.column_text(1)},
-                        {"position", statement.column_text(2)},
-                        {"event_ms", statement.column_int(3)},
-                        {"ingested_ms", statement.column_int(4)},
-                        {"event", json::parse(statement.column_text(5), nullptr, false)}});
+    for (auto& row : rows) {
+      events.push_back(std::move(row.second));
     }
     json reply{{"node_id", id}, {"order", forward ? "oldest_first" : "newest_first"}};
     if (!events.empty()) {

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "hub/registry/node_json.hpp"
+#include "hub/store/event_sources.hpp"
 #include "hub/store/rollups.hpp"
 #include "shared/log/logger.hpp"
 #include "shared/sqlite/database.hpp"
@@ -18,7 +19,7 @@ using shared::Database;
 
 // Migration N (1-based) moves the schema from version N-1 to N. Append only; never edit one
 // that has shipped.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     R"sql(
     CREATE TABLE nodes (
       id             TEXT PRIMARY KEY,
@@ -83,6 +84,35 @@ constexpr std::array<const char*, 3> kMigrations = {
     ) WITHOUT ROWID;
     CREATE INDEX rollups_by_time ON rollups (resolution_ms, bucket_ms);
     CREATE INDEX rollups_by_metric_time ON rollups (resolution_ms, metric, bucket_ms);
+    )sql",
+    // Events keyed by a small integer per node and stream: each row and index entry loses the
+    // 36-byte node id and the stream name, which cuts the file by about a third and speeds up
+    // ingest. The `events` view keeps the old columns for readers.
+    R"sql(
+    CREATE TABLE event_sources (
+      key     INTEGER PRIMARY KEY,
+      node_id TEXT NOT NULL,
+      stream  TEXT NOT NULL,
+      UNIQUE (node_id, stream)
+    );
+    CREATE TABLE event_rows (
+      id          INTEGER PRIMARY KEY,
+      source      INTEGER NOT NULL,  -- event_sources.key
+      position    TEXT NOT NULL,     -- the node's DEVICE.INODE.OFFSET of the record
+      event_ms    INTEGER NOT NULL,  -- the record's timestamp_epoch_ms, 0 when it has none
+      ingested_ms INTEGER NOT NULL,
+      body        TEXT NOT NULL,
+      UNIQUE (source, position)
+    );
+    CREATE INDEX event_rows_by_source ON event_rows (source, id);
+    INSERT INTO event_sources (node_id, stream) SELECT DISTINCT node_id, stream FROM events;
+    INSERT INTO event_rows (id, source, position, event_ms, ingested_ms, body)
+      SELECT e.id, s.key, e.position, e.event_ms, e.ingested_ms, e.body
+      FROM events e JOIN event_sources s ON s.node_id = e.node_id AND s.stream = e.stream;
+    DROP TABLE events;
+    CREATE VIEW events AS
+      SELECT r.id, s.node_id, s.stream, r.position, r.event_ms, r.ingested_ms, r.body
+      FROM event_rows r JOIN event_sources s ON s.key = r.source;
     )sql",
 };
 
@@ -383,8 +413,9 @@ void NodeStore::run_writer() {
       "state_since_ms = ?11");
 
   auto insert_event = database.prepare(
-      "INSERT OR IGNORE INTO events (node_id, stream, position, event_ms, ingested_ms, body) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      "INSERT OR IGNORE INTO event_rows (source, position, event_ms, ingested_ms, body) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
+  EventSourceKeys source_keys(database);
   auto upsert_cursor = database.prepare(
       "INSERT INTO cursors (node_id, stream, cursor, updated_ms) VALUES (?1, ?2, ?3, ?4) "
       "ON CONFLICT(node_id, stream) DO UPDATE SET cursor = ?3, updated_ms = ?4");
@@ -432,13 +463,13 @@ void NodeStore::run_writer() {
           std::vector<std::size_t> inserted;
           for (const auto& ingest : ingest_batches) {
             inserted.clear();
+            const auto source = source_keys.key(ingest.node_id, ingest.stream);
             for (std::size_t index = 0; index < ingest.positions.size(); ++index) {
-              insert_event.bind(1, ingest.node_id)
-                  .bind(2, ingest.stream)
-                  .bind(3, ingest.positions[index])
-                  .bind(4, ingest.event_ms[index])
-                  .bind(5, ingested_at)
-                  .bind(6, ingest.bodies[index]);
+              insert_event.bind(1, source)
+                  .bind(2, ingest.positions[index])
+                  .bind(3, ingest.event_ms[index])
+                  .bind(4, ingested_at)
+                  .bind(5, ingest.bodies[index]);
               insert_event.run();
               if (sqlite3_changes(database.handle()) > 0) {
                 ++written_events;
@@ -463,6 +494,7 @@ void NodeStore::run_writer() {
       } catch (const shared::SqliteError& error) {
         insert_event.reset();
         upsert_cursor.reset();
+        source_keys.clear();  // Keys inserted by the failed transaction are gone.
         rollups.clear();
         written_events = 0;
         commits.clear();

@@ -25,7 +25,7 @@ struct Expiry {
 // reads at most ?2 rows however large the table is.
 constexpr std::array<Expiry, 4> kExpiries = {{
     {"events",
-     "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?2) "
+     "DELETE FROM event_rows WHERE id IN (SELECT id FROM event_rows ORDER BY id LIMIT ?2) "
      "AND ingested_ms < ?1"},
     {"state_samples",
      "DELETE FROM state_samples WHERE (node_id, at_ms) IN (SELECT node_id, at_ms FROM "

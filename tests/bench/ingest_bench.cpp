@@ -4,9 +4,12 @@
 //
 // Usage: winebot_ingest_bench [ROWS] [FOLDER]   (default 2000000 rows, the system temp folder)
 
+#include <sqlite3.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -94,19 +97,26 @@ double run_baseline(const std::filesystem::path& path, const Workload& workload)
   database.execute("PRAGMA journal_mode=WAL");
   database.execute("PRAGMA synchronous=NORMAL");
   auto insert = database.prepare(
-      "INSERT INTO events (node_id, stream, position, event_ms, ingested_ms, body) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      "INSERT INTO event_rows (source, position, event_ms, ingested_ms, body) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
+  auto add_source = database.prepare("INSERT INTO event_sources (node_id, stream) VALUES (?1, ?2)");
+  std::map<std::pair<std::string, std::string>, std::int64_t> sources;
   const auto start = Clock::now();
   // The same number of rows per transaction as the store's writer commits when it keeps up.
   for (const auto& batch : workload.batches) {
     shared::in_transaction(database, [&] {
+      auto [entry, added] = sources.try_emplace({batch.node_id, batch.stream}, 0);
+      if (added) {
+        add_source.bind(1, batch.node_id).bind(2, batch.stream);
+        add_source.run();
+        entry->second = sqlite3_last_insert_rowid(database.handle());
+      }
       for (std::size_t index = 0; index < batch.positions.size(); ++index) {
-        insert.bind(1, batch.node_id)
-            .bind(2, batch.stream)
-            .bind(3, batch.positions[index])
+        insert.bind(1, entry->second)
+            .bind(2, batch.positions[index])
+            .bind(3, batch.event_ms[index])
             .bind(4, batch.event_ms[index])
-            .bind(5, batch.event_ms[index])
-            .bind(6, batch.bodies[index]);
+            .bind(5, batch.bodies[index]);
         insert.run();
       }
     });

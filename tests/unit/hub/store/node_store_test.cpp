@@ -236,3 +236,60 @@ TEST_CASE("NodeStore reports only new records to its commit listener", "[store][
 
 }  // namespace
 }  // namespace winebot::hub
+
+namespace winebot::hub {
+namespace {
+
+TEST_CASE("NodeStore moves stored events to event_rows", "[store]") {
+  TemporaryFolder folder;
+  const auto path = folder.path() / "hub.db";
+  {
+    // The events table as schema version 3 had it, with two rows.
+    shared::Database database(path);
+    database.execute(R"sql(
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY, node_id TEXT NOT NULL, stream TEXT NOT NULL,
+        position TEXT NOT NULL, event_ms INTEGER NOT NULL, ingested_ms INTEGER NOT NULL,
+        body TEXT NOT NULL, UNIQUE (node_id, stream, position));
+      INSERT INTO events VALUES (7, 'node-a', 'lifecycle', '1.2.0', 5, 6, '{"kind":"a"}');
+      INSERT INTO events VALUES (9, 'node-b', 'telemetry', '1.3.0', 7, 8, '{"kind":"b"}');
+      PRAGMA user_version=3;
+    )sql");
+  }
+  { NodeStore store(path); }
+
+  shared::Database database(path, true);
+  CHECK(database.user_version() == NodeStore::current_schema_version());
+  auto rows = database.prepare(
+      "SELECT id, node_id, stream, position, event_ms, ingested_ms, body FROM events ORDER BY id");
+  REQUIRE(rows.step());
+  CHECK(rows.column_int(0) == 7);
+  CHECK(rows.column_text(1) == "node-a");
+  CHECK(rows.column_text(2) == "lifecycle");
+  CHECK(rows.column_text(3) == "1.2.0");
+  CHECK(rows.column_int(4) == 5);
+  CHECK(rows.column_int(5) == 6);
+  CHECK(rows.column_text(6) == R"({"kind":"a"})");
+  REQUIRE(rows.step());
+  CHECK(rows.column_int(0) == 9);
+  CHECK(rows.column_text(2) == "telemetry");
+  CHECK_FALSE(rows.step());
+}
+
+TEST_CASE("NodeStore ignores a batch ingested twice", "[store]") {
+  TemporaryFolder folder;
+  const auto path = folder.path() / "hub.db";
+  {
+    NodeStore store(path);
+    store.start();
+    REQUIRE(store.ingest(sample_batch("cursor-2", {"1.2.0", "1.2.10"})));
+    store.flush();
+    REQUIRE(store.ingest(sample_batch("cursor-2", {"1.2.0", "1.2.10", "1.2.20"})));
+    store.flush();
+    CHECK(store.ingested_events() == 3);
+  }
+  CHECK(count_events(path) == 3);
+}
+
+}  // namespace
+}  // namespace winebot::hub

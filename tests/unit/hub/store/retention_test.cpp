@@ -25,9 +25,12 @@ std::int64_t count_rows(shared::Database& database, const std::string& sql) {
 void insert_events(shared::Database& database, int count, std::int64_t age_ms,
                    std::size_t body_bytes = 20) {
   static int next_position = 0;
+  database.execute(
+      "INSERT OR IGNORE INTO event_sources (key, node_id, stream) VALUES (1, 'node-a', "
+      "'lifecycle')");
   auto insert = database.prepare(
-      "INSERT INTO events (node_id, stream, position, event_ms, ingested_ms, body) "
-      "VALUES ('node-a', 'lifecycle', ?1, 0, ?2, ?3)");
+      "INSERT INTO event_rows (source, position, event_ms, ingested_ms, body) "
+      "VALUES (1, ?1, 0, ?2, ?3)");
   shared::in_transaction(database, [&] {
     for (int index = 0; index < count; ++index) {
       insert.bind(1, std::to_string(next_position++))
