@@ -372,6 +372,24 @@ def run_checks(lan, checks):
                            lambda: hub_advertisement_seen_from(NODE_HOSTS[2]), STATE_TIMEOUT_S,
                            0.5)[0])
 
+    def node_avahi_restart_republishes():
+        host = NODE_HOSTS[0]
+        node_id = nodes[host]["id"]
+        lan.stop(f"avahi-{host}")
+        # The stopping daemon sends goodbyes for the node's records, and the hub drops them.
+        wait_for(f"the hub to drop {host}'s sightings", lambda: not avahi_sightings(node_id),
+                 STATE_TIMEOUT_S, 0.1)
+        restarted = time.monotonic()
+        lan.start_avahi(host)
+        wait_for(f"{host} sighted again over both protocols", lambda: sighted_over_both(node_id),
+                 STATE_TIMEOUT_S, 0.1)
+        back = time.monotonic() - restarted
+        wait_for(f"{host} online", lambda: node_state(node_id) == "online", STATE_TIMEOUT_S)
+        require_one_entry_each()
+        timings.append(f"node republished after its avahi-daemon restart {back:.2f} s")
+        return timings[-1]
+    check("node avahi-daemon restart republishes the node", node_avahi_restart_republishes)
+
     def sigterm_turns_gone():
         host = NODE_HOSTS[2]
         node_id = nodes[host]["id"]
