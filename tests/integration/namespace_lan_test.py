@@ -6,8 +6,8 @@ through veth pairs. Each host runs its own D-Bus system bus and avahi-daemon, so
 _winebot._tcp over the LAN and the hub browses it over IPv4 and IPv6 link-local. The test
 process itself joins the switch as a fifth host without an avahi-daemon, to call the hub's API.
 
-The script re-executes itself under `unshare -n -m`, so nothing it creates is visible outside
-that private network and mount namespace, and the machine's own interfaces carry no packet.
+The script re-executes itself under `unshare -n -m -p`, so nothing it creates is visible outside
+that private network, mount and PID namespace, and the machine's own interfaces carry no packet.
 Needs root, `unshare`, `ip` with veth and bridge links, dbus-daemon, avahi-daemon and
 avahi-utils; exits 77 (skipped) without root or unshare.
 
@@ -15,6 +15,7 @@ Usage: namespace_lan_test.py --build-dir BUILD --source-dir SOURCE
 """
 
 import argparse
+import ctypes
 import os
 import shutil
 import signal
@@ -46,6 +47,16 @@ STATE_TIMEOUT_S = 15.0
 # Runs a command with the host's own tmpfs bound on /run, where its D-Bus socket and
 # avahi-daemon's pid file live. `exec` keeps the pid, so Popen's pid is the daemon's own.
 HOST_WRAPPER = 'mount --bind "$1" /run && shift && exec "$@"'
+
+
+PR_SET_PDEATHSIG = 1  # From <linux/prctl.h>.
+
+
+def die_with_parent():
+    """Make the kernel SIGKILL this child when the process that started it ends, so no daemon
+    outlives a test that was killed before its teardown ran. Runs in the child before exec, and
+    a child that changes its user (dbus-daemon --system) loses it."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def run(arguments, **options):
@@ -124,7 +135,7 @@ class Lan:
         command = ["ip", "netns", "exec", host, "unshare", "-m", "--propagation", "private",
                    "sh", "-c", HOST_WRAPPER, "sh", self.run_dir(host), *arguments]
         process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
+                                   stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
         log.close()
         self.processes[name] = process
         return process
@@ -467,12 +478,16 @@ def main():
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         print("skipped: needs root and unshare to build network namespaces")
         return SKIP_EXIT_CODE
-    command = ["unshare", "-n", "-m", "--propagation", "private", sys.executable,
+    # The test runs as PID 1 of its own PID namespace: when it ends, the kernel kills every
+    # process left in it, dbus-daemon included, which drops to the messagebus user and so loses
+    # its parent-death signal. --kill-child ends the test when unshare itself is killed.
+    command = ["unshare", "-n", "-m", "--propagation", "private", "--pid", "--fork",
+               "--kill-child", "--mount-proc", sys.executable,
                os.path.abspath(__file__), "--inside", "--build-dir", arguments.build_dir,
                "--source-dir", arguments.source_dir]
     if arguments.keep_work_dir:
         command.append("--keep-work-dir")
-    return subprocess.run(command, check=False).returncode
+    return subprocess.run(command, check=False, preexec_fn=die_with_parent).returncode
 
 
 if __name__ == "__main__":
