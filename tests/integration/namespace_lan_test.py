@@ -437,6 +437,18 @@ def run_checks(lan, checks):
         return f"{timings[-1]}: {hub_node(node_id)['state_reason']}"
     check("cut link turns a LAN node offline", link_cut_turns_offline)
 
+    def restored_link_turns_online():
+        host = NODE_HOSTS[0]
+        node_id = nodes[host]["id"]
+        lan.set_switch_port(host, "up")
+        # Offline nodes are probed with a back-off of up to 5 s, so this may take that long.
+        _, waited = wait_for(f"{host} online", lambda: node_state(node_id) == "online",
+                             STATE_TIMEOUT_S, 0.05)
+        require_one_entry_each()
+        timings.append(f"online after the link came back {waited:.2f} s")
+        return timings[-1]
+    check("restored link turns a LAN node online", restored_link_turns_online)
+
     print("timings:")
     for line in timings:
         print(f"  {line}")
