@@ -47,8 +47,6 @@ STATE_TIMEOUT_S = 15.0
 # Runs a command with the host's own tmpfs bound on /run, where its D-Bus socket and
 # avahi-daemon's pid file live. `exec` keeps the pid, so Popen's pid is the daemon's own.
 HOST_WRAPPER = 'mount --bind "$1" /run && shift && exec "$@"'
-
-
 PR_SET_PDEATHSIG = 1  # From <linux/prctl.h>.
 
 
@@ -427,6 +425,8 @@ def run_checks(lan, checks):
     def link_cut_turns_offline():
         host = NODE_HOSTS[0]
         node_id = nodes[host]["id"]
+        # The switch's end goes down, like a pulled cable: the node host sends nothing more,
+        # not even goodbyes, and the hub must notice from its probes alone.
         lan.set_switch_port(host, "down")
         _, waited = wait_for(f"{host} offline", lambda: node_state(node_id) == "offline",
                              STATE_TIMEOUT_S, 0.02)
