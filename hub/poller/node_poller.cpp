@@ -12,6 +12,7 @@
 #include "hub/auth/node_tokens.hpp"
 #include "hub/registry/node_registry.hpp"
 #include "hub/store/node_store.hpp"
+#include "shared/config/host_port.hpp"
 #include "shared/http/http_client.hpp"
 #include "shared/log/logger.hpp"
 
@@ -123,13 +124,15 @@ class NodePoller::Impl {
       outcome.error = "no known address";
       co_return outcome;
     }
+    std::vector<std::string> failures;
     for (const auto& endpoint : endpoints) {
       const auto result = co_await task.connection.request(endpoint.address, endpoint.port, "GET",
                                                            "/state", {}, headers);
       outcome.latency_ms = result.elapsed_ms;
       if (!result.ok) {
-        outcome.error =
-            result.error + " at " + endpoint.address + ":" + std::to_string(endpoint.port);
+        failures.push_back(result.error + " at " +
+                           shared::HostPort{endpoint.address, endpoint.port}.to_string());
+        outcome.error = describe_endpoint_failures(failures);
         continue;
       }
       if (result.status == 401 || result.status == 403) {
@@ -302,6 +305,21 @@ void NodePoller::stop() {
 
 std::size_t NodePoller::active_count() const {
   return impl_->active_count();
+}
+
+std::string describe_endpoint_failures(const std::vector<std::string>& failures) {
+  constexpr std::size_t kMaxNamed = 3;
+  std::string text;
+  for (std::size_t index = 0; index < failures.size() && index < kMaxNamed; ++index) {
+    if (index > 0) {
+      text += "; ";
+    }
+    text += failures[index];
+  }
+  if (failures.size() > kMaxNamed) {
+    text += "; and " + std::to_string(failures.size() - kMaxNamed) + " more addresses";
+  }
+  return text;
 }
 
 }  // namespace winebot::hub

@@ -22,6 +22,10 @@ std::vector<std::string> read_avahi_string_list(const AvahiStringList* list) {
   return strings;
 }
 
+unsigned client_retry_delay_ms(int avahi_error, bool was_running) {
+  return was_running && avahi_error == AVAHI_ERR_DISCONNECTED ? 0 : kAvahiRetryDelayMs;
+}
+
 std::string avahi_error_text(int error) {
   return avahi_strerror(error);
 }

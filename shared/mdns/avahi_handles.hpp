@@ -54,6 +54,15 @@ AvahiStringListPtr make_avahi_string_list(const std::vector<std::string>& string
 // Copies an Avahi string list into strings, in record order. Items may hold any bytes.
 std::vector<std::string> read_avahi_string_list(const AvahiStringList* list);
 
+// Delay before a failed client, entry group or client creation is tried again.
+inline constexpr unsigned kAvahiRetryDelayMs = 2000;
+
+// Milliseconds to wait before replacing a failed client with a new one. A client that was running
+// and lost the daemon (AVAHI_ERR_DISCONNECTED, e.g. an avahi-daemon restart) is replaced at once,
+// because the new one, made with AVAHI_CLIENT_NO_FAIL, waits for the daemon to return by itself.
+// Any other failure waits kAvahiRetryDelayMs, so that a failure that repeats does not spin.
+unsigned client_retry_delay_ms(int avahi_error, bool was_running);
+
 // The library's text for an Avahi error code, e.g. "Local name collision".
 std::string avahi_error_text(int error);
 

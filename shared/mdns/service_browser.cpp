@@ -14,8 +14,6 @@
 namespace winebot::shared {
 namespace {
 
-constexpr unsigned kRetryDelayMs = 2000;
-
 std::string interface_name(int index) {
   char name[IF_NAMESIZE] = {};
   if (index < 0 || if_indextoname(static_cast<unsigned>(index), name) == nullptr) {
@@ -74,6 +72,7 @@ class ServiceBrowser::Impl {
  private:
   void connect() {
     int error = 0;
+    client_running_ = false;
     client_.reset(
         avahi_client_new(poll_.get(), AVAHI_CLIENT_NO_FAIL, &Impl::on_client_event, this, &error));
     error_ = error;
@@ -83,6 +82,7 @@ class ServiceBrowser::Impl {
     auto& self = *static_cast<Impl*>(userdata);
     switch (state) {
       case AVAHI_CLIENT_S_RUNNING:
+        self.client_running_ = true;
         self.create_browsers(client);
         break;
       case AVAHI_CLIENT_CONNECTING:
@@ -93,7 +93,8 @@ class ServiceBrowser::Impl {
         log_error("mdns.client_failed",
                   {field("error", avahi_error_text(avahi_client_errno(client)))});
         self.forget_everything();
-        self.schedule_retry();
+        self.schedule_retry(
+            client_retry_delay_ms(avahi_client_errno(client), self.client_running_));
         break;
       case AVAHI_CLIENT_S_REGISTERING:
       case AVAHI_CLIENT_S_COLLISION:
@@ -215,11 +216,11 @@ class ServiceBrowser::Impl {
     self.callbacks_.resolved(sighting);
   }
 
-  void schedule_retry() {
+  void schedule_retry(unsigned delay_ms = kAvahiRetryDelayMs) {
     if (stopped_ || retry_) {
       return;
     }
-    retry_ = start_avahi_timeout(poll_.get(), kRetryDelayMs, &Impl::on_retry, this);
+    retry_ = start_avahi_timeout(poll_.get(), delay_ms, &Impl::on_retry, this);
   }
 
   static void on_retry(AvahiTimeout* /*timeout*/, void* userdata) {
@@ -241,6 +242,7 @@ class ServiceBrowser::Impl {
   Callbacks callbacks_;
   std::set<std::string> sightings_;
   int error_ = 0;
+  bool client_running_ = false;  // The current client reached AVAHI_CLIENT_S_RUNNING.
   bool stopped_ = false;
   // Destroyed in reverse order: resolvers and browsers before the client that owns them.
   AvahiClientPtr client_;

@@ -13,7 +13,6 @@ namespace winebot::shared {
 namespace {
 
 constexpr int kMaxCollisionAttempts = 50;
-constexpr unsigned kRetryDelayMs = 2000;
 
 }  // namespace
 
@@ -76,6 +75,7 @@ class ServicePublisher::Impl {
 
   void connect() {
     int error = 0;
+    client_running_ = false;
     client_.reset(
         avahi_client_new(poll_.get(), AVAHI_CLIENT_NO_FAIL, &Impl::on_client_event, this, &error));
     error_ = error;
@@ -87,6 +87,7 @@ class ServicePublisher::Impl {
     auto& self = *static_cast<Impl*>(userdata);
     switch (state) {
       case AVAHI_CLIENT_S_RUNNING:
+        self.client_running_ = true;
         self.register_services(client);
         break;
       case AVAHI_CLIENT_S_COLLISION:
@@ -107,7 +108,8 @@ class ServicePublisher::Impl {
                   {field("error", avahi_error_text(avahi_client_errno(client)))});
         self.group_.reset();
         self.established_ = false;
-        self.schedule_retry();
+        self.schedule_retry(
+            client_retry_delay_ms(avahi_client_errno(client), self.client_running_));
         break;
     }
   }
@@ -201,11 +203,11 @@ class ServicePublisher::Impl {
 
   // Starts over with a new client after a delay; runs outside Avahi's callbacks, where freeing
   // the client is allowed.
-  void schedule_retry() {
+  void schedule_retry(unsigned delay_ms = kAvahiRetryDelayMs) {
     if (withdrawn_ || retry_) {
       return;
     }
-    retry_ = start_avahi_timeout(poll_.get(), kRetryDelayMs, &Impl::on_retry, this);
+    retry_ = start_avahi_timeout(poll_.get(), delay_ms, &Impl::on_retry, this);
   }
 
   static void on_retry(AvahiTimeout* /*timeout*/, void* userdata) {
@@ -227,6 +229,7 @@ class ServicePublisher::Impl {
   std::string name_;
   int collisions_ = 0;
   int error_ = 0;
+  bool client_running_ = false;  // The current client reached AVAHI_CLIENT_S_RUNNING.
   bool established_ = false;
   bool withdrawn_ = false;
   // Declared after the state they use, and the group before the client it belongs to, so that
