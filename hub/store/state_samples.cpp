@@ -121,13 +121,15 @@ StateSample make_state_sample(const NodeRecord& node, std::int64_t now_ms) {
 }
 
 std::optional<StateSample> StateSampler::on_change(const NodeRecord& node, std::int64_t now_ms) {
-  auto sample = make_state_sample(node, now_ms);
   auto& last = last_[node.id];
   const bool first = last.at_ms == 0;
-  const bool changed = sample.state != last.state || sample.recorder_state != last.recorder_state;
+  const std::string state = to_string(node.state);
+  const auto recorder_state = recorder_state_of(node);
+  const bool changed = state != last.state || recorder_state != last.recorder_state;
   if (!first && !changed && now_ms - last.at_ms < interval_ms_) {
     return std::nullopt;
   }
+  auto sample = make_state_sample(node, now_ms);
   // Two samples of one node in the same millisecond would share a primary key.
   if (!first && now_ms <= last.at_ms) {
     sample.at_ms = last.at_ms + 1;
