@@ -59,12 +59,14 @@ shared::HttpResponse relay_reply(const NodeRequest& request, shared::HttpClientR
         502, node + " did not reply to GET " + request.target + " at " + request.where +
                  " within " + std::to_string(settings.node_timeout.count()) + " ms");
   }
+  if (!reply.ok && reply.error == kBodyLimitError) {
+    return shared::HttpResponse::error(
+        502, node + " replied to GET " + request.target + " with more than " +
+                 std::to_string(kMaxScreenshotBytes) + " bytes, the maximum the hub reads");
+  }
   if (!reply.ok) {
-    auto detail = node + " cannot be reached at " + request.where + ": " + reply.error;
-    if (reply.error == kBodyLimitError) {
-      detail += " (the hub reads at most " + std::to_string(kMaxScreenshotBytes) + " bytes)";
-    }
-    return shared::HttpResponse::error(502, detail);
+    return shared::HttpResponse::error(
+        502, node + " cannot be reached at " + request.where + ": " + reply.error);
   }
   if (reply.status == 200) {
     if (!std::string_view(reply.body).starts_with(kJpegSignature)) {
@@ -143,7 +145,7 @@ asio::awaitable<shared::HttpResponse> fetch_node_screenshot(const NodeRegistry& 
     shared::log_debug("node.screenshot", fields);
   } else {
     auto with_detail = fields;
-    with_detail.push_back(shared::field("detail", response.body));
+    with_detail.push_back(shared::field("detail", node_detail(response.body)));
     shared::log_info("node.screenshot_failed", with_detail);
   }
   co_return response;
