@@ -77,6 +77,8 @@ shared::HttpResponse relay_reply(const NodeRequest& request, shared::HttpClientR
   }
   const auto detail = node_detail(reply.body);
   if (reply.status == 503) {
+    // Limitation: the node's Retry-After header is not passed on, because HttpClientResult
+    // carries no headers. Adding them to the client would lift this.
     return shared::HttpResponse::error(503, node + " has no screenshot: " + detail);
   }
   auto message = node + " replied to GET " + request.target + " with HTTP " +

@@ -34,7 +34,7 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def wait_for(condition, timeout, what):
+def wait_for(condition, timeout, description):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -43,7 +43,7 @@ def wait_for(condition, timeout, what):
         except OSError:
             pass
         time.sleep(0.05)
-    raise SystemExit(f"timed out waiting for {what}")
+    raise SystemExit(f"timed out waiting for {description}")
 
 
 def timed_get(connection, target):
@@ -56,6 +56,11 @@ def timed_get(connection, target):
     if response.status != 200 or not body.startswith(b"\xff\xd8"):
         raise SystemExit(f"GET {target} returned {response.status}: {body[:200]!r}")
     return elapsed
+
+
+def connection_body(connection, target):
+    connection.request("GET", target)
+    return connection.getresponse().read()
 
 
 def ffmpeg_ms(display, width, output):
@@ -81,8 +86,11 @@ def main():
     work_dir = tempfile.mkdtemp(prefix="winebot-screenshot-bench-")
     processes = []
     try:
+        # -noreset keeps the pattern: by default Xvfb resets when xsetroot, its only client,
+        # disconnects.
         xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{SIZE}x24", "-nolisten",
-                                 "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                 "tcp", "-noreset"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
         processes.append(xvfb)
         wait_for(lambda: os.path.exists(socket_path), 10, "Xvfb")
         subprocess.run(["xsetroot", "-mod", "8", "8", "-fg", "#d04020", "-bg", "#204080"],
@@ -108,6 +116,9 @@ def main():
 
         target = f"/screenshot?width={arguments.width}"
         timed_get(connection, target)  # Warms up FFmpeg's device registration.
+        ffmpeg_ms(display, arguments.width, os.path.join(work_dir, "baseline.jpg"))
+        size = len(connection_body(connection, target))
+        print(f"JPEG of the pattern at width {arguments.width}: {size} bytes")
         fresh, cached, baseline = [], [], []
         for _ in range(arguments.requests):
             time.sleep(CACHE_SECONDS + 0.1)
