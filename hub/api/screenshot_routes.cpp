@@ -143,8 +143,11 @@ asio::awaitable<shared::HttpResponse> fetch_node_screenshot(const NodeRegistry& 
       shared::field("node", node_id), shared::field("address", target.where),
       shared::field("width", width), shared::field("status", response.status),
       shared::field("elapsed_ms", elapsed_ms)};
-  if (response.status == 200) {
-    shared::log_debug("node.screenshot", fields);
+  // A node without a display fails every request while a dashboard polls it, so its 503 is a
+  // debug line. The node logs each new cause.
+  if (response.status == 200 || response.status == 503) {
+    shared::log_debug(response.status == 200 ? "node.screenshot" : "node.screenshot_unavailable",
+                      fields);
   } else {
     auto with_detail = fields;
     with_detail.push_back(shared::field("detail", node_detail(response.body)));

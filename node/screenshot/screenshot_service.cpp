@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -76,6 +77,7 @@ struct ScreenshotService::State {
   std::map<ImageKey, std::shared_ptr<Flight>> flights;
   std::map<ImageKey, CachedImage> cache;
   std::size_t running = 0;
+  std::string last_logged_failure;  // Empty after a success.
   std::uint64_t next_flight_id = 1;
 
   // Counters for metrics_text.
@@ -110,33 +112,46 @@ struct ScreenshotService::State {
     }
   }
 
-  std::shared_ptr<Flight> start_grab(std::shared_ptr<State> self, const ImageKey& key);
+  // Starts a grab thread and returns its flight, or nullptr with `error` set when the thread
+  // cannot be created.
+  std::shared_ptr<Flight> start_grab(std::shared_ptr<State> self, const ImageKey& key,
+                                     std::string& error);
   void finish_grab(const ImageKey& key, std::uint64_t id, ScreenshotResult result);
 };
 
 std::shared_ptr<Flight> ScreenshotService::State::start_grab(std::shared_ptr<State> self,
-                                                             const ImageKey& key) {
+                                                             const ImageKey& key,
+                                                             std::string& error) {
   auto flight = std::make_shared<Flight>(executor, next_flight_id++);
   flight->done.expires_after(settings.deadline);
+
+  // The thread holds no Asio object and only a weak reference to the state, because it may
+  // outlive both the service and its io_context. Its result is posted, so it arrives after this
+  // function has registered the flight.
+  try {
+    std::thread([grabber = grabber, handoff = handoff, state = std::weak_ptr<State>(self), key,
+                 id = flight->id] {
+      auto result = run_grabber(grabber, key);
+      const std::lock_guard lock(handoff->mutex);
+      if (!handoff->open) {
+        return;
+      }
+      asio::post(handoff->executor, [state, key, id, result = std::move(result)]() mutable {
+        if (const auto alive = state.lock()) {
+          alive->finish_grab(key, id, std::move(result));
+        }
+      });
+    }).detach();
+  } catch (const std::system_error& failure) {
+    error = std::string("cannot start a screenshot thread: ") + failure.what();
+    shared::log_warn("screenshot.thread_failed",
+                     {shared::field("display", key.first), shared::field("error", failure.what())});
+    return nullptr;
+  }
+
   flights[key] = flight;
   ++running;
   ++grabs;
-
-  // The thread holds no Asio object and only a weak reference to the state, because it may
-  // outlive both the service and its io_context.
-  std::thread([grabber = grabber, handoff = handoff, state = std::weak_ptr<State>(self), key,
-               id = flight->id] {
-    auto result = run_grabber(grabber, key);
-    const std::lock_guard lock(handoff->mutex);
-    if (!handoff->open) {
-      return;
-    }
-    asio::post(handoff->executor, [state, key, id, result = std::move(result)]() mutable {
-      if (const auto alive = state.lock()) {
-        alive->finish_grab(key, id, std::move(result));
-      }
-    });
-  }).detach();
   return flight;
 }
 
@@ -148,9 +163,17 @@ void ScreenshotService::State::finish_grab(const ImageKey& key, std::uint64_t id
     cache[key] = {result, Clock::now()};
   } else {
     ++failures;
-    shared::log_info("screenshot.failed",
-                     {shared::field("display", key.first), shared::field("width", key.second),
-                      shared::field("error", result.message)});
+    // A display that stays missing fails every request, so only a new error is logged.
+    if (result.message != last_logged_failure) {
+      last_logged_failure = result.message;
+      shared::log_info("screenshot.failed",
+                       {shared::field("display", key.first), shared::field("width", key.second),
+                        shared::field("error", result.message)});
+    }
+  }
+  if (result.ok() && !last_logged_failure.empty()) {
+    last_logged_failure.clear();
+    shared::log_info("screenshot.recovered", {shared::field("display", key.first)});
   }
   // A grab that finishes after its deadline only refreshes the cache: its waiters have gone.
   const auto found = flights.find(key);
@@ -194,7 +217,11 @@ asio::awaitable<ScreenshotResult> ScreenshotService::take(int width) {
                      std::to_string(state->running) + " screenshots of X display " + key.first +
                          " are still being taken, the maximum at once; retry in a second");
   } else {
-    flight = state->start_grab(state, key);
+    std::string error;
+    flight = state->start_grab(state, key, error);
+    if (!flight) {
+      co_return failed(ScreenshotFailure::kBusy, error);
+    }
   }
 
   co_await flight->done.async_wait(kUseTuple);
