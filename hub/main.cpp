@@ -12,6 +12,7 @@
 #include "hub/api/hub_routes.hpp"
 #include "hub/api/metrics_routes.hpp"
 #include "hub/api/openapi_routes.hpp"
+#include "hub/api/screenshot_routes.hpp"
 #include "hub/api/stream_routes.hpp"
 #include "hub/api/telemetry_routes.hpp"
 #include "hub/discovery/avahi_discovery.hpp"
@@ -176,6 +177,7 @@ int run(const hub::HubOptions& options) {
   hub::AdminAuth admin_auth(options.admin_token);
   hub::add_admin_auth_routes(router, admin_auth);
   hub::add_action_routes(router, registry, options.node_tokens, admin_auth);
+  hub::add_screenshot_route(router, registry, options.node_tokens);
   shared::log_info(
       "hub.actions",
       {shared::field("enabled", admin_auth.enabled() ? "yes" : "no (no WINEBOT_HUB_ADMIN_TOKEN)"),

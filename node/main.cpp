@@ -24,6 +24,8 @@
 #include "node/logs/stream_stats.hpp"
 #include "node/node_options.hpp"
 #include "node/recorder/recorder.hpp"
+#include "node/screenshot/screenshot_routes.hpp"
+#include "node/screenshot/screenshot_service.hpp"
 #include "node/session/active_session.hpp"
 #include "node/telemetry/telemetry_emitter.hpp"
 #include "shared/http/http_server.hpp"
@@ -123,15 +125,21 @@ int run(const node::NodeOptions& options, const node::RecorderSettings& recorder
   node::add_node_routes(router, status);
   node::add_recording_routes(router, recorder, &telemetry);
   node::add_idle_routes(router, pauser);
-  router.add("GET", "/metrics", [&recorder, &pauser](const shared::HttpRequest&) {
+  // Screenshots show the display being recorded, else the one a recording would start on.
+  node::ScreenshotService screenshots(io.get_executor(), [&recorder, &recorder_settings] {
+    return recorder.state_json().value("display", recorder_settings.default_display);
+  });
+  node::add_screenshot_route(router, screenshots);
+  router.add("GET", "/metrics", [&recorder, &pauser, &screenshots](const shared::HttpRequest&) {
     shared::HttpResponse response;
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    response.body = recorder.metrics_text() + pauser.metrics_text();
+    response.body = recorder.metrics_text() + pauser.metrics_text() + screenshots.metrics_text();
     return response;
   });
   router.add("GET", "/openapi.json", [](const shared::HttpRequest&) {
     auto document = node::recording_openapi_document();
     document["paths"].update(node::idle_openapi_paths());
+    document["paths"].update(node::screenshot_openapi_paths());
     return shared::HttpResponse::json(200, document);
   });
   recorder.recover_interrupted_sessions();

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "hub/api/admin_auth.hpp"
+#include "hub/api/screenshot_routes.hpp"
 #include "winebot/version.hpp"
 
 namespace winebot::hub {
@@ -171,6 +172,7 @@ json hub_openapi_document() {
       {"/readyz",
        {{"get", operation("Readiness", {{"200", json_reply("ready")},
                                         {"503", error_reply("Starting or stopping")}})}}}};
+  paths.update(screenshot_openapi_paths());
   return {{"openapi", "3.0.3"},
           {"info", {{"title", "WineBot Fleet hub"}, {"version", kVersion}}},
           {"paths", std::move(paths)},

@@ -63,14 +63,15 @@ def read_jsonl(path):
 class Xvfb:
     """One Xvfb display, started and stopped by pid."""
 
-    def __init__(self, number, size="1280x720"):
+    def __init__(self, number, size="1280x720", extra=()):
+        """`extra` adds Xvfb options, such as -noreset."""
         self.number = number
         self.name = f":{number}"
         self.socket = f"/tmp/.X11-unix/X{number}"
         if os.path.exists(self.socket):
             raise CheckFailed(f"display :{number} is already in use ({self.socket} exists)")
         self.process = subprocess.Popen(
-            ["Xvfb", f":{number}", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+            ["Xvfb", f":{number}", "-screen", "0", f"{size}x24", "-nolisten", "tcp", *extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
         wait_for(f"X socket {self.socket}", lambda: os.path.exists(self.socket), 10)
 
