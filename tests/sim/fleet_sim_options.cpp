@@ -37,8 +37,10 @@ shared::OptionParser make_fleet_sim_option_parser() {
   parser.add({"log-capacity", "N", "10000", "",
               "Records kept per node and stream, from 10 to 1000000; older ones are dropped."});
   parser.add({"advertise", "on|off", "off", "",
-              "Whether to publish every node as _winebot._tcp through the Avahi daemon. Use it "
-              "only with a daemon limited to loopback, such as scripts/avahi-sandbox.sh starts."});
+              "Whether to publish every node as _winebot._tcp through the Avahi daemon, one "
+              "client per node. Use it only with a daemon limited to loopback, such as "
+              "scripts/avahi-sandbox.sh starts. The files are written once every node is "
+              "registered, which takes minutes for thousands of nodes."});
   shared::add_logging_options(parser);
   return parser;
 }

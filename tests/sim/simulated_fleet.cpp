@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <random>
+#include <stdexcept>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -150,7 +151,15 @@ class SimulatedFleet::Impl {
       member->publisher = std::make_unique<shared::ServicePublisher>(
           *poll_, shared::ServiceAdvertisement{
                       node.identity().name, {"_winebot._tcp"}, node.api_port(), std::move(txt)});
-      member->publisher->start();
+      try {
+        member->publisher->start();
+      } catch (const std::runtime_error& error) {
+        throw std::runtime_error(
+            "advertising " + node.identity().name + " failed: " + error.what() +
+            ". Each node is one Avahi client and one D-Bus connection, so the bus must allow "
+            "that many connections per user and avahi-daemon that many clients, as "
+            "scripts/avahi-sandbox.sh configures them.");
+      }
     }
   }
 
