@@ -50,7 +50,7 @@ allow-interfaces=lo
 use-ipv4=yes
 use-ipv6=yes
 enable-dbus=yes
-# A hub browsing thousands of simulated nodes holds one resolver per service on one client, so
+# A hub browsing thousands of simulated nodes keeps one resolver per service on one client, so
 # the defaults (4096 clients, 1024 objects per client) are raised.
 clients-max=16384
 objects-per-client-max=16384
