@@ -68,8 +68,9 @@ TEST_CASE("NodePoller keeps its interval on slow responses", "[poller]") {
   poller.stop();
 
   // Probes start every 300 ms, so about 10 fit in 3 s. Waiting the interval after each 250 ms
-  // response would fit only about 6.
-  CHECK(fixture.probes >= 8);
+  // response fits at most 6: at 0, 0.55, 1.1, 1.65, 2.2 and 2.75 s. The bound leaves room for
+  // timers that fire late on a busy machine.
+  CHECK(fixture.probes >= 7);
   const auto* node = fixture.registry.find(node_id);
   REQUIRE(node != nullptr);
   CHECK(node->state == NodeState::kOnline);
