@@ -27,6 +27,11 @@ write_bus_config() {
   <auth>EXTERNAL</auth>
   <includedir>/usr/share/dbus-1/system.d</includedir>
   <includedir>/etc/dbus-1/system.d</includedir>
+  <!-- Every Avahi client is its own bus connection, and winebot-fleet-sim publishes each
+       simulated node through its own client: allow thousands, where the defaults are 2048 in
+       all and 256 per user. -->
+  <limit name="max_completed_connections">16384</limit>
+  <limit name="max_connections_per_user">16384</limit>
   <policy context="default">
     <allow user="*"/>
     <allow own="*"/>
@@ -45,6 +50,10 @@ allow-interfaces=lo
 use-ipv4=yes
 use-ipv6=yes
 enable-dbus=yes
+# A hub browsing thousands of simulated nodes keeps one resolver per service on one client, so
+# the defaults (4096 clients, 1024 objects per client) are raised.
+clients-max=16384
+objects-per-client-max=16384
 
 [wide-area]
 enable-wide-area=no

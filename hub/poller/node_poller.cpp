@@ -240,12 +240,16 @@ class NodePoller::Impl {
       if (node == nullptr) {
         break;
       }
-      const auto outcome = co_await probe(*node, *task);
+      // The next probe is due an interval after this one starts, not after it ends, so a slow
+      // response or an event read delays this node's next state by no more than its own length.
+      const auto probe_started = std::chrono::steady_clock::now();
+      auto outcome = co_await probe(*node, *task);
       if (task->stopped) {
         break;
       }
       if (outcome.ok) {
-        registry_.record_probe_success(node_id, outcome.latency_ms, outcome.state, outcome.note);
+        registry_.record_probe_success(node_id, outcome.latency_ms, std::move(outcome.state),
+                                       outcome.note);
         // A provisional node merges into its real id on this probe, and that id's own loop
         // ingests. Ingesting here would store the records under an address.
         const NodeRecord* current = registry_.find(node_id);
@@ -268,7 +272,7 @@ class NodePoller::Impl {
       if (task->wake_requested) {
         continue;
       }
-      task->timer.expires_after(next_delay(*node));
+      task->timer.expires_at(probe_started + next_delay(*node));
       co_await task->timer.async_wait(kUseTuple);
     }
     if (const auto it = tasks_.find(node_id); it != tasks_.end() && it->second == task) {
