@@ -349,10 +349,23 @@ void NodeStore::save(const NodeRecord& node) {
   row.state_since_ms = node.state_since_ms;
   {
     const std::lock_guard lock(mutex_);
+    auto& queued = queued_rows_[row.id];
+    if (queued.same_apart_from_last_seen(row) &&
+        row.last_seen_ms - queued.last_seen_ms < kLastSeenWriteIntervalMs) {
+      return;
+    }
+    queued = row;
     pending_[row.id] = std::move(row);
     ++queued_generation_;
   }
   wake_.notify_one();
+}
+
+bool NodeStore::NodeRow::same_apart_from_last_seen(const NodeRow& other) const {
+  return id == other.id && legacy == other.legacy && name == other.name &&
+         addresses == other.addresses && port == other.port && txt == other.txt &&
+         first_seen_ms == other.first_seen_ms && state == other.state &&
+         state_reason == other.state_reason && state_since_ms == other.state_since_ms;
 }
 
 void NodeStore::flush() {

@@ -98,6 +98,10 @@ class NodeStore {
   std::uint64_t committed_batches() const;
 
  private:
+  // A probe refreshes last_seen_ms every poll interval. Rows that change nothing else are written
+  // at most this often, so a restarted hub may show a last-seen time this much too old.
+  static constexpr std::int64_t kLastSeenWriteIntervalMs = 30'000;
+
   struct NodeRow {
     std::string id;
     bool legacy = false;
@@ -110,6 +114,9 @@ class NodeStore {
     std::string state;
     std::string state_reason;
     std::int64_t state_since_ms = 0;
+
+    // Whether the rows differ in more than last_seen_ms.
+    bool same_apart_from_last_seen(const NodeRow& other) const;
   };
 
   void run_writer();
@@ -125,6 +132,8 @@ class NodeStore {
   std::condition_variable wake_;
   std::condition_variable drained_;
   std::map<std::string, NodeRow> pending_;
+  // The newest row queued per node, to skip saves that change nothing but last_seen_ms.
+  std::map<std::string, NodeRow> queued_rows_;
   std::vector<IngestBatch> pending_batches_;
   std::vector<StateSample> pending_samples_;
   std::uint64_t stored_samples_ = 0;

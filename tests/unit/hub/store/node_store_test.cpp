@@ -97,6 +97,7 @@ TEST_CASE("NodeStore keeps the newest of repeated saves", "[store]") {
     auto node = sample_node();
     for (int round = 0; round < 100; ++round) {
       node.last_seen_ms = round;
+      node.state_reason = "round " + std::to_string(round);
       store.save(node);
     }
     store.flush();
@@ -106,6 +107,36 @@ TEST_CASE("NodeStore keeps the newest of repeated saves", "[store]") {
   const auto nodes = reopened.load_nodes();
   REQUIRE(nodes.size() == 1);
   CHECK(nodes.front().last_seen_ms == 99);
+  CHECK(nodes.front().state_reason == "round 99");
+}
+
+TEST_CASE("NodeStore writes a new last_seen alone every 30 s", "[store]") {
+  TemporaryFolder folder;
+  const auto path = folder.path() / "hub.db";
+  const auto last_seen_stored = [&path] {
+    NodeStore reopened(path);
+    return reopened.load_nodes().front().last_seen_ms;
+  };
+  NodeStore store(path);
+  store.start();
+  auto node = sample_node();
+  node.last_seen_ms = 1'000;
+  store.save(node);
+  node.last_seen_ms = 2'000;  // A probe one second later changes nothing else.
+  store.save(node);
+  store.flush();
+  CHECK(last_seen_stored() == 1'000);
+
+  node.last_seen_ms = 31'000;
+  store.save(node);
+  store.flush();
+  CHECK(last_seen_stored() == 31'000);
+
+  node.last_seen_ms = 32'000;
+  node.state = NodeState::kOnline;  // Any other change is written at once.
+  store.save(node);
+  store.flush();
+  CHECK(last_seen_stored() == 32'000);
 }
 
 TEST_CASE("NodeStore writes queued saves when destroyed", "[store]") {
