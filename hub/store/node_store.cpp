@@ -195,6 +195,9 @@ void add_rollup_value(RollupBatch& rollups, const IngestBatch& batch, std::size_
   }
 }
 
+// Minimum time between two rounds of the writer's transactions.
+constexpr std::chrono::milliseconds kCommitInterval{250};
+
 // Time between two retention passes once a pass found nothing more to delete.
 constexpr std::chrono::seconds kRetentionInterval{10};
 
@@ -371,7 +374,10 @@ bool NodeStore::NodeRow::same_apart_from_last_seen(const NodeRow& other) const {
 void NodeStore::flush() {
   std::unique_lock lock(mutex_);
   const auto target = queued_generation_;
+  ++flush_requests_;
+  wake_.notify_all();
   drained_.wait(lock, [&] { return committed_generation_ >= target || !writer_.joinable(); });
+  --flush_requests_;
 }
 
 std::uint64_t NodeStore::committed_batches() const {
@@ -436,6 +442,7 @@ void NodeStore::run_writer() {
   RollupWriter rollup_writer(database);
   RollupBatch rollups;
   next_retention_ = std::chrono::steady_clock::now();
+  auto last_commit = std::chrono::steady_clock::time_point{};
 
   for (;;) {
     std::map<std::string, NodeRow> batch;
@@ -454,6 +461,13 @@ void NodeStore::run_writer() {
       } else {
         wake_.wait(lock, has_work);
       }
+      // Group commit: work that arrives within kCommitInterval of the last commit waits for it,
+      // so a large fleet's probes and reads share a few transactions a second instead of
+      // committing one each. A flush, a stop or a filling ingest queue ends the wait.
+      wake_.wait_until(lock, last_commit + kCommitInterval, [&] {
+        return stopping_ || flush_requests_ > 0 ||
+               pending_batches_.size() >= kMaxPendingBatches / 2;
+      });
       batch.swap(pending_);
       samples.swap(pending_samples_);
       // Batches queued behind a failed one would move the cursor past the lost records.
@@ -558,6 +572,7 @@ void NodeStore::run_writer() {
     }
 
     run_retention(database);
+    last_commit = std::chrono::steady_clock::now();
 
     {
       const std::lock_guard lock(mutex_);
