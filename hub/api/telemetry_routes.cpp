@@ -49,10 +49,6 @@ json sample_to_json(const StateSample& sample) {
           {"paused_by_inactivity_seconds", or_null(sample.paused_by_inactivity_seconds)}};
 }
 
-json quantile_or_null(const QuantileSketch& sketch, double q) {
-  return or_null(sketch.quantile(q));
-}
-
 json aggregate_to_json(const RollupAggregate& aggregate) {
   const double mean =
       aggregate.count == 0 ? 0 : aggregate.sum / static_cast<double>(aggregate.count);
@@ -61,9 +57,9 @@ json aggregate_to_json(const RollupAggregate& aggregate) {
           {"min", aggregate.min},
           {"max", aggregate.max},
           {"mean", mean},
-          {"p50", quantile_or_null(aggregate.sketch, 0.50)},
-          {"p90", quantile_or_null(aggregate.sketch, 0.90)},
-          {"p99", quantile_or_null(aggregate.sketch, 0.99)}};
+          {"p50", or_null(aggregate.quantile(0.50))},
+          {"p90", or_null(aggregate.quantile(0.90))},
+          {"p99", or_null(aggregate.quantile(0.99))}};
 }
 
 HttpResponse store_unavailable(const char* event, const shared::SqliteError& failure) {

@@ -26,6 +26,12 @@ std::int64_t EventSourceKeys::key(const std::string& node_id, const std::string&
   return key;
 }
 
+void EventSourceKeys::clear() {
+  keys_.clear();
+  insert_.reset();
+  select_.reset();
+}
+
 std::vector<std::pair<std::string, std::int64_t>> read_event_sources(shared::Database& database,
                                                                      const std::string& node_id) {
   auto statement =

@@ -19,7 +19,8 @@ class EventSourceKeys {
   // Returns the pair's key, inserting the pair when it is new. Runs inside the caller's
   // transaction, so a rollback also undoes the insert: call `clear` after one.
   std::int64_t key(const std::string& node_id, const std::string& stream);
-  void clear() { keys_.clear(); }
+  // Forgets every cached key and resets the statements, after a failed transaction.
+  void clear();
 
  private:
   shared::Statement insert_;

@@ -96,7 +96,9 @@ constexpr std::array<const char*, 4> kMigrations = {
       UNIQUE (node_id, stream)
     );
     CREATE TABLE event_rows (
-      id          INTEGER PRIMARY KEY,
+      -- AUTOINCREMENT: ids never return after retention deleted the newest rows, so a client
+      -- paging with `after` never skips new events.
+      id          INTEGER PRIMARY KEY AUTOINCREMENT,
       source      INTEGER NOT NULL,  -- event_sources.key
       position    TEXT NOT NULL,     -- the node's DEVICE.INODE.OFFSET of the record
       event_ms    INTEGER NOT NULL,  -- the record's timestamp_epoch_ms, 0 when it has none
@@ -522,6 +524,7 @@ void NodeStore::run_writer() {
         insert_event.reset();
         upsert_cursor.reset();
         source_keys.clear();  // Keys inserted by the failed transaction are gone.
+        rollup_writer.reset();
         rollups.clear();
         written_events = 0;
         commits.clear();

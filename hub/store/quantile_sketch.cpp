@@ -78,8 +78,10 @@ std::optional<double> QuantileSketch::quantile(double q) const {
     return std::nullopt;
   }
   q = std::min(std::max(q, 0.0), 1.0);
-  // The rank of the requested value, counting from 0, as in the nearest-rank method.
-  const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(count_ - 1));
+  // The nearest-rank method: the smallest value with at least q * count values at or below it,
+  // counting ranks from 0.
+  const auto nearest = std::ceil(q * static_cast<double>(count_));
+  const auto rank = nearest < 1 ? std::uint64_t{0} : static_cast<std::uint64_t>(nearest) - 1;
   std::uint64_t seen = zero_count_;
   if (rank < seen) {
     return 0.0;

@@ -23,7 +23,9 @@ class QuantileSketch {
 
   std::uint64_t count() const { return count_; }
   bool empty() const { return count_ == 0; }
-  // Returns the value at quantile `q` in [0, 1], or nullopt when the sketch is empty.
+  // Returns the value at quantile `q` in [0, 1] by the nearest-rank method, or nullopt when the
+  // sketch is empty. The value is a bucket's midpoint, so it can lie just outside the values
+  // added: RollupAggregate::quantile clamps it to the min and max.
   std::optional<double> quantile(double q) const;
 
   // Compact bytes for a BLOB column: a version byte, then varint pairs of bucket index

@@ -66,7 +66,8 @@ std::optional<MetricValue> parse_metric_value(std::string_view body) {
   }
   auto name = trimmed(metric->get<std::string>());
   const auto number = number_of(*value);
-  if (name.empty() || !number || !std::isfinite(*number) || *number < 0) {
+  if (name.empty() || !number || !std::isfinite(*number) || *number < 0 ||
+      *number > kMaxMetricValueMs) {
     return std::nullopt;
   }
   return MetricValue{std::move(name), *number};
@@ -89,6 +90,14 @@ void RollupAggregate::merge(const RollupAggregate& other) {
   sum += other.sum;
   count += other.count;
   sketch.merge(other.sketch);
+}
+
+std::optional<double> RollupAggregate::quantile(double q) const {
+  const auto value = sketch.quantile(q);
+  if (!value) {
+    return std::nullopt;
+  }
+  return std::min(std::max(*value, min), max);
 }
 
 void RollupBatch::add(const std::string& node_id, std::int64_t at_ms, const MetricValue& value) {
@@ -116,6 +125,11 @@ RollupWriter::RollupWriter(shared::Database& database)
               "count = ?5, sum = ?6, min = ?7, max = ?8, sketch = ?9")})) {}
 
 RollupWriter::~RollupWriter() = default;
+
+void RollupWriter::reset() {
+  statements_->select.reset();
+  statements_->upsert.reset();
+}
 
 void RollupWriter::write(const RollupBatch& batch) {
   auto& select = statements_->select;

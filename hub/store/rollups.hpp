@@ -28,8 +28,13 @@ struct MetricValue {
   double value_ms = 0;
 };
 
+// Values above this are rejected: 10^12 ms is about 31 years, far beyond any operation's
+// latency, and it keeps the sums of a rollup finite.
+constexpr double kMaxMetricValueMs = 1e12;
+
 // Reads `metric` and `value_ms` (a number, or text that holds one) from a telemetry record's JSON
-// text. Returns nullopt for other records, an empty metric, and negative or non-finite values.
+// text. Returns nullopt for other records, an empty metric, and values that are negative,
+// non-finite or above kMaxMetricValueMs.
 std::optional<MetricValue> parse_metric_value(std::string_view body);
 
 struct RollupKey {
@@ -50,6 +55,8 @@ struct RollupAggregate {
 
   void add(double value);
   void merge(const RollupAggregate& other);
+  // Returns the sketch's quantile clamped to [min, max], or nullopt when empty.
+  std::optional<double> quantile(double q) const;
 };
 
 // The rollups that one ingest transaction changes: each value counts in its node's and the
@@ -75,6 +82,8 @@ class RollupWriter {
   RollupWriter& operator=(const RollupWriter&) = delete;
 
   void write(const RollupBatch& batch);
+  // Resets the statements after a failed transaction, so the next write can bind them again.
+  void reset();
 
  private:
   struct Statements;

@@ -324,3 +324,50 @@ TEST_CASE("NodeStore ignores a batch ingested twice", "[store]") {
 
 }  // namespace
 }  // namespace winebot::hub
+
+namespace winebot::hub {
+namespace {
+
+IngestBatch metric_batch(const std::string& metric, const std::string& position) {
+  IngestBatch batch;
+  batch.node_id = "node-a";
+  batch.stream = "telemetry";
+  batch.positions = {position};
+  batch.bodies = {R"({"metric":")" + metric + R"(","value_ms":5})"};
+  batch.event_ms = {1'796'400'000'000};
+  batch.next_cursor = position;
+  return batch;
+}
+
+TEST_CASE("NodeStore ingests again after a failed rollup write", "[store]") {
+  TemporaryFolder folder;
+  const auto path = folder.path() / "hub.db";
+  NodeStore store(path);
+  store.start();
+  {
+    shared::Database database(path);
+    database.execute(
+        "CREATE TRIGGER reject_poison BEFORE INSERT ON rollups WHEN NEW.metric = 'poison' "
+        "BEGIN SELECT RAISE(ABORT, 'rejected by the test'); END");
+  }
+  REQUIRE(store.ingest(metric_batch("poison", "1.2.0")));
+  store.flush();
+  CHECK(store.ingested_events() == 0);
+  const auto rewind = store.take_rewind("node-a", "telemetry");
+  CHECK(rewind.has_value());
+  {
+    shared::Database database(path);
+    database.execute("DROP TRIGGER reject_poison");
+  }
+
+  REQUIRE(store.ingest(metric_batch("healthy", "1.2.0")));
+  store.flush();
+  CHECK(store.ingested_events() == 1);
+  shared::Database database(path, true);
+  auto rollups = database.prepare("SELECT count(*) FROM rollups WHERE metric = 'healthy'");
+  REQUIRE(rollups.step());
+  CHECK(rollups.column_int(0) == 4);  // Node and fleet, minute and hour.
+}
+
+}  // namespace
+}  // namespace winebot::hub

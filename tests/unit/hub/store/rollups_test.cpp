@@ -114,3 +114,43 @@ TEST_CASE("read_rollup_series keeps to its window", "[store][rollups]") {
 
 }  // namespace
 }  // namespace winebot::hub
+
+namespace winebot::hub {
+namespace {
+
+RollupAggregate aggregate_of(std::initializer_list<double> values) {
+  RollupAggregate aggregate;
+  for (const double value : values) {
+    aggregate.add(value);
+  }
+  return aggregate;
+}
+
+TEST_CASE("RollupAggregate percentiles of few values", "[store][rollups]") {
+  const auto two = aggregate_of({1, 1000});
+  CHECK(*two.quantile(0.5) == 1);  // Clamped to the min from a bucket midpoint of 0.99.
+  CHECK(*two.quantile(0.9) == Approx(1000).epsilon(0.01));
+  CHECK(*two.quantile(0.99) == Approx(1000).epsilon(0.01));
+
+  const auto ten = aggregate_of({1, 1, 1, 1, 1, 1, 1, 1, 1, 1000});
+  CHECK(*ten.quantile(0.9) == 1);
+  CHECK(*ten.quantile(0.99) == Approx(1000).epsilon(0.01));
+
+  const auto three = aggregate_of({1, 2, 3});
+  CHECK(*three.quantile(0.9) == Approx(3).epsilon(0.01));
+
+  const auto one = aggregate_of({100});
+  CHECK(*one.quantile(0.5) == 100);
+
+  const auto same = aggregate_of({3, 3, 3, 3, 3});
+  CHECK(*same.quantile(0.5) == 3);
+  CHECK(*same.quantile(0.99) == 3);
+}
+
+TEST_CASE("parse_metric_value rejects huge values", "[store][rollups]") {
+  CHECK_FALSE(parse_metric_value(R"({"metric":"m","value_ms":1e308})").has_value());
+  CHECK(parse_metric_value(R"({"metric":"m","value_ms":1e12})").has_value());
+}
+
+}  // namespace
+}  // namespace winebot::hub
