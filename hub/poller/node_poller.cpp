@@ -169,11 +169,29 @@ class NodePoller::Impl {
       cursor = *rewind;
     }
     const auto headers = auth_headers(node_id);
+    // Records per page for this stream. A page over the client's body limit halves it, down to
+    // one record, and a full page lets it grow back.
+    auto& page_limit = page_limits_[node_id][stream];
+    if (page_limit == 0) {
+      page_limit = settings_.events_per_request;
+    }
     for (std::size_t page = 0; page < settings_.max_pages_per_read; ++page) {
-      const std::string target = std::string(path) + "?after=" + cursor +
-                                 "&limit=" + std::to_string(settings_.events_per_request);
+      const std::string target =
+          std::string(path) + "?after=" + cursor + "&limit=" + std::to_string(page_limit);
       const auto result = co_await task.connection.request(endpoint.address, endpoint.port, "GET",
                                                            target, {}, headers);
+      if (result.body_too_large && page_limit > 1) {
+        page_limit = std::max<std::size_t>(1, page_limit / 2);
+        continue;
+      }
+      if (result.body_too_large) {
+        // NOTE: one record over the body limit stops this stream until the node's log rotates;
+        // the cursor cannot move past a record it never received.
+        shared::log_error("ingest.record_too_large",
+                          {shared::field("node", node_id), shared::field("stream", stream),
+                           shared::field("cursor", cursor), shared::field("error", result.error)});
+        co_return;
+      }
       if (!result.ok || result.status != 200) {
         co_return;  // Probing reports the node's health; ingest just tries again later.
       }
@@ -198,7 +216,10 @@ class NodePoller::Impl {
                                              : nlohmann::json(0);
         batch.event_ms.push_back(stamp.is_number() ? stamp.get<std::int64_t>() : 0);
       }
-      const bool full_page = batch.positions.size() >= settings_.events_per_request;
+      const bool full_page = batch.positions.size() >= page_limit;
+      if (full_page) {
+        page_limit = std::min(settings_.events_per_request, page_limit * 2);
+      }
       const auto next = batch.next_cursor;
       if (batch.positions.empty() && next == cursor) {
         co_return;
@@ -285,6 +306,7 @@ class NodePoller::Impl {
   PollSettings settings_;
   NodeStore* store_;
   std::map<std::string, std::map<std::string, std::string>> cursors_;
+  std::map<std::string, std::map<std::string, std::size_t>> page_limits_;  // 0: not set yet.
   const NodeTokens* tokens_;
   std::mt19937 random_;
   std::map<std::string, std::shared_ptr<Task>> tasks_;

@@ -79,6 +79,7 @@ class HttpConnection::Impl {
       result.ok = false;
       result.error = describe(error);
       result.timed_out = error == beast::error::timeout;
+      result.body_too_large = error == http::error::body_limit;
     }
     result.elapsed_ms = elapsed_since(started);
     co_return result;

@@ -18,6 +18,7 @@ struct HttpClientResult {
   std::string body;
   std::string error;       // Reason no response arrived, e.g. "connection refused", "timed out".
   bool timed_out = false;  // No response arrived because the deadline passed.
+  bool body_too_large = false;  // The response body exceeded HttpClientLimits::max_body_bytes.
   double elapsed_ms = 0;
 };
 

@@ -196,6 +196,24 @@ def main():
             return "10 requests"
         checks.run("bad parameters get 4xx with detail", bad_input)
 
+        def oversized_pages():
+            # 300 records of 20 KB make a 500-record page of 6 MB, over the hub's 4 MiB body
+            # limit: the hub must read smaller pages rather than stop this stream.
+            path = os.path.join(nodes["b"]["session"], "logs", "lifecycle.jsonl")
+            with open(path, "a", encoding="utf-8") as handle:
+                for index in range(300):
+                    handle.write(json.dumps({"kind": f"big{index}", "timestamp_epoch_ms":
+                                             1796400000000 + index, "message": "z" * 20000}) + "\n")
+
+            def newest_kind():
+                status, body = http_get(f"{hub_url}/api/nodes/{nodes['b']['id']}/events"
+                                        "?stream=lifecycle&limit=1")
+                events = body.get("events", []) if status == 200 else []
+                return events[0]["event"]["kind"] if events else None
+            _, waited = wait_for("the newest large record", lambda: newest_kind() == "big299", 60)
+            return f"ingested {waited:.1f} s after the append"
+        checks.run("pages over the body limit are split", oversized_pages)
+
         def size_budget():
             def event_count():
                 with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5) as database:
