@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "hub/api/action_routes.hpp"
 #include "hub/api/admin_auth.hpp"
@@ -157,13 +158,15 @@ int run(const hub::HubOptions& options) {
     }
   }
 
+  // Threads for long store reads (fleet summary, telemetry), so they never hold the io_context.
+  boost::asio::thread_pool store_readers(2);
   shared::Router router;
   bool ready = false;
   hub::add_event_routes(router, registry, options.db);
   hub::add_stream_route(router, bus);
-  hub::add_telemetry_routes(
-      router, registry,
-      {options.db, options.sample_interval.count(), options.recording_cpu_cores, &epoch_ms});
+  hub::add_telemetry_routes(router, registry,
+                            {options.db, options.sample_interval.count(),
+                             options.recording_cpu_cores, &epoch_ms, store_readers.get_executor()});
   hub::add_openapi_route(router);
   hub::add_hub_routes(router, registry, options.web_root);
   hub::add_readiness_route(router, [&ready] { return ready; });

@@ -1,5 +1,9 @@
 #include "hub/api/telemetry_routes.hpp"
 
+#include <type_traits>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
 #include "hub/api/node_query.hpp"
@@ -14,6 +18,7 @@
 namespace winebot::hub {
 namespace {
 
+namespace asio = boost::asio;
 using nlohmann::json;
 using shared::HttpRequest;
 using shared::HttpResponse;
@@ -121,24 +126,64 @@ json node_counts(const NodeRegistry& registry) {
   return {{"total", total}, {"by_state", by_state}, {"by_recorder_state", by_recorder}};
 }
 
-HttpResponse fleet_summary(const HttpRequest& request, const NodeRegistry& registry,
-                           const TelemetryRouteSettings& settings) {
+// The value a store read returned, or the error it failed with.
+template <typename Value>
+struct ReadResult {
+  std::optional<Value> value;
+  std::string error;
+};
+
+// Runs `read` with its own read-only connection and returns its value or its SQLite error, so no
+// exception crosses a co_await.
+template <typename Read>
+auto guarded_read(const std::filesystem::path& db, const Read& read) {
+  ReadResult<std::invoke_result_t<Read, shared::Database&>> result;
+  try {
+    shared::Database database(db, true);
+    result.value = read(database);
+  } catch (const shared::SqliteError& failure) {
+    result.error = failure.what();
+  }
+  return result;
+}
+
+// Runs `read` as a coroutine for co_spawn on the reader executor, so a long query never holds the
+// io_context thread. It takes pointers because GCC 12 destroyed a coroutine's by-value lambda
+// parameter twice. The caller's frame owns both objects and stays suspended until this returns.
+template <typename Read>
+asio::awaitable<ReadResult<std::invoke_result_t<Read, shared::Database&>>> read_store(
+    const std::filesystem::path* db, const Read* read) {
+  co_return guarded_read(*db, *read);
+}
+
+HttpResponse store_read_failed(const char* event, const std::string& error) {
+  shared::log_error(event, {shared::field("error", error)});
+  return HttpResponse::error(503, "store unavailable: " + error);
+}
+
+asio::awaitable<HttpResponse> fleet_summary(const HttpRequest& request,
+                                            const NodeRegistry& registry,
+                                            const TelemetryRouteSettings& settings) {
   HttpResponse error;
   const auto window = integer_query(request, "window", kDefaultWindowSeconds, kMinWindowSeconds,
                                     kMaxWindowSeconds, error);
   if (!window) {
-    return error;
+    co_return error;
   }
   const auto until_ms = settings.now_ms();
   const auto since_ms = until_ms - *window * 1000;
-  FleetTimeTotals totals;
-  try {
-    shared::Database database(settings.db, true);
-    totals = summarize_samples(read_fleet_samples(database, since_ms, until_ms), until_ms,
-                               settings.sample_interval_ms * kMaxSampleGapIntervals);
-  } catch (const shared::SqliteError& failure) {
-    return store_unavailable("api.summary_failed", failure);
+  // The registry belongs to this thread, so the counts are read before the query moves away.
+  auto counts = node_counts(registry);
+  const auto max_gap_ms = settings.sample_interval_ms * kMaxSampleGapIntervals;
+  const auto summarize = [since_ms, until_ms, max_gap_ms](shared::Database& database) {
+    return summarize_stored_samples(database, since_ms, until_ms, max_gap_ms);
+  };
+  const auto read = co_await asio::co_spawn(settings.reader, read_store(&settings.db, &summarize),
+                                            asio::use_awaitable);
+  if (!read.value) {
+    co_return store_read_failed("api.summary_failed", read.error);
   }
+  const auto& totals = *read.value;
   json seconds = {{"paused", totals.paused_seconds},
                   {"paused_manual", totals.paused_manual_seconds},
                   {"paused_inactivity", totals.paused_inactivity_seconds}};
@@ -148,17 +193,17 @@ HttpResponse fleet_summary(const HttpRequest& request, const NodeRegistry& regis
       seconds[state] = found == totals.seconds_by_recorder_state.end() ? 0.0 : found->second;
     }
   }
-  return HttpResponse::json(200,
-                            {{"window_seconds", *window},
-                             {"since_ms", since_ms},
-                             {"until_ms", until_ms},
-                             {"nodes", node_counts(registry)},
-                             {"time_seconds", std::move(seconds)},
-                             {"auto_pauses", totals.auto_pauses},
-                             {"auto_resumes", totals.auto_resumes},
-                             {"recording_cpu_cores", settings.recording_cpu_cores},
-                             {"estimated_cpu_seconds_saved",
-                              totals.paused_inactivity_seconds * settings.recording_cpu_cores}});
+  co_return HttpResponse::json(200,
+                               {{"window_seconds", *window},
+                                {"since_ms", since_ms},
+                                {"until_ms", until_ms},
+                                {"nodes", std::move(counts)},
+                                {"time_seconds", std::move(seconds)},
+                                {"auto_pauses", totals.auto_pauses},
+                                {"auto_resumes", totals.auto_resumes},
+                                {"recording_cpu_cores", settings.recording_cpu_cores},
+                                {"estimated_cpu_seconds_saved",
+                                 totals.paused_inactivity_seconds * settings.recording_cpu_cores}});
 }
 
 // The validated parameters of GET /api/telemetry.
@@ -229,11 +274,10 @@ json metric_list(shared::Database& database, const TelemetryQuery& query) {
   return {{"since_ms", query.since_ms}, {"until_ms", query.until_ms}, {"metrics", metrics}};
 }
 
-json metric_by_node(shared::Database& database, const TelemetryQuery& query,
+json metric_by_node(const std::vector<RollupPoint>& points, const TelemetryQuery& query,
                     const NodeRegistry& registry) {
   json nodes = json::array();
-  for (const auto& point : read_rollups_by_node(database, query.metric, query.resolution_ms,
-                                                query.since_ms, query.until_ms)) {
+  for (const auto& point : points) {
     auto entry = aggregate_to_json(point.aggregate);
     const auto* node = registry.find(point.node_id);
     entry["node_id"] = point.node_id;
@@ -263,25 +307,36 @@ json metric_series(shared::Database& database, const TelemetryQuery& query) {
           {"points", std::move(points)}};
 }
 
-HttpResponse telemetry(const HttpRequest& request, const NodeRegistry& registry,
-                       const TelemetryRouteSettings& settings) {
+asio::awaitable<HttpResponse> telemetry(const HttpRequest& request, const NodeRegistry& registry,
+                                        const TelemetryRouteSettings& settings) {
   HttpResponse error;
   const auto query = parse_telemetry_query(request, registry, settings, error);
   if (!query) {
-    return error;
+    co_return error;
   }
-  try {
-    shared::Database database(settings.db, true);
-    if (query->metric.empty()) {
-      return HttpResponse::json(200, metric_list(database, *query));
+  const TelemetryQuery& wanted = *query;
+  if (wanted.by_node) {
+    const auto read_by_node = [&wanted](shared::Database& database) {
+      return read_rollups_by_node(database, wanted.metric, wanted.resolution_ms, wanted.since_ms,
+                                  wanted.until_ms);
+    };
+    const auto read = co_await asio::co_spawn(
+        settings.reader, read_store(&settings.db, &read_by_node), asio::use_awaitable);
+    if (!read.value) {
+      co_return store_read_failed("api.telemetry_failed", read.error);
     }
-    if (query->by_node) {
-      return HttpResponse::json(200, metric_by_node(database, *query, registry));
-    }
-    return HttpResponse::json(200, metric_series(database, *query));
-  } catch (const shared::SqliteError& failure) {
-    return store_unavailable("api.telemetry_failed", failure);
+    // Node names come from the registry, which belongs to this thread.
+    co_return HttpResponse::json(200, metric_by_node(*read.value, *query, registry));
   }
+  const auto read_json = [&wanted](shared::Database& database) {
+    return wanted.metric.empty() ? metric_list(database, wanted) : metric_series(database, wanted);
+  };
+  const auto read = co_await asio::co_spawn(settings.reader, read_store(&settings.db, &read_json),
+                                            asio::use_awaitable);
+  if (!read.value) {
+    co_return store_read_failed("api.telemetry_failed", read.error);
+  }
+  co_return HttpResponse::json(200, *read.value);
 }
 
 }  // namespace
@@ -291,10 +346,10 @@ void add_telemetry_routes(shared::Router& router, const NodeRegistry& registry,
   router.add("GET", "/api/nodes/{id}/samples", [&registry, settings](const HttpRequest& request) {
     return node_samples(request, registry, settings);
   });
-  router.add("GET", "/api/fleet/summary", [&registry, settings](const HttpRequest& request) {
+  router.add_async("GET", "/api/fleet/summary", [&registry, settings](const HttpRequest& request) {
     return fleet_summary(request, registry, settings);
   });
-  router.add("GET", "/api/telemetry", [&registry, settings](const HttpRequest& request) {
+  router.add_async("GET", "/api/telemetry", [&registry, settings](const HttpRequest& request) {
     return telemetry(request, registry, settings);
   });
 }

@@ -167,16 +167,22 @@ std::vector<StateSample> read_state_samples(shared::Database& database, const st
   return samples;
 }
 
-std::vector<StateSample> read_fleet_samples(shared::Database& database, std::int64_t since_ms,
-                                            std::int64_t until_ms) {
+void for_each_fleet_sample(shared::Database& database, std::int64_t since_ms, std::int64_t until_ms,
+                           const std::function<void(StateSample)>& visit) {
   auto statement = database.prepare("SELECT " WINEBOT_SAMPLE_COLUMNS
                                     " FROM state_samples WHERE at_ms >= ?1 AND at_ms <= ?2 "
                                     "ORDER BY node_id, at_ms");
   statement.bind(1, since_ms).bind(2, until_ms);
-  std::vector<StateSample> samples;
   while (statement.step()) {
-    samples.push_back(sample_from_row(statement));
+    visit(sample_from_row(statement));
   }
+}
+
+std::vector<StateSample> read_fleet_samples(shared::Database& database, std::int64_t since_ms,
+                                            std::int64_t until_ms) {
+  std::vector<StateSample> samples;
+  for_each_fleet_sample(database, since_ms, until_ms,
+                        [&samples](StateSample sample) { samples.push_back(std::move(sample)); });
   return samples;
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -73,5 +74,8 @@ std::vector<StateSample> read_state_samples(shared::Database& database, const st
 // Reads every node's samples with at_ms in [since_ms, until_ms], ordered by node and time.
 std::vector<StateSample> read_fleet_samples(shared::Database& database, std::int64_t since_ms,
                                             std::int64_t until_ms);
+// Calls `visit` with each of those samples in the same order, one row at a time.
+void for_each_fleet_sample(shared::Database& database, std::int64_t since_ms, std::int64_t until_ms,
+                           const std::function<void(StateSample)>& visit);
 
 }  // namespace winebot::hub

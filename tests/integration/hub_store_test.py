@@ -13,6 +13,7 @@ import os
 import signal
 import sqlite3
 import sys
+import threading
 import time
 import urllib.request
 
@@ -259,6 +260,38 @@ def main():
                 raise CheckFailed(f"fleet count {count} after the restart, expected {total}")
             return f"{count} values, none twice"
         checks.run("rollups stay exact across a hub SIGKILL", exact_after_kill)
+
+        def summary_off_the_request_thread():
+            # A month of samples for 30 made-up nodes: a summary over it reads them all, and the
+            # hub must go on answering other requests meanwhile.
+            rows = ((f"made-up-{node}", now_ms - 2_500_000_000 + step * 2_500, "online",
+                     "recording" if step % 3 else "paused")
+                    for node in range(30) for step in range(40_000))
+            with sqlite3.connect(db_path, timeout=30) as database:
+                database.executemany("INSERT INTO state_samples (node_id, at_ms, state, "
+                                     "recorder_state) VALUES (?, ?, ?, ?)", rows)
+            result = {}
+
+            def long_summary():
+                result["reply"] = http_get(f"{hub_url}/api/fleet/summary?window=2592000",
+                                           timeout=120)
+                result["done"] = time.monotonic()
+            worker = threading.Thread(target=long_summary)
+            worker.start()
+            time.sleep(0.05)
+            answered = []
+            while worker.is_alive() and len(answered) < 20:
+                status, _ = http_get(f"{hub_url}/healthz")
+                answered.append((status, time.monotonic()))
+            worker.join(120)
+            status, body = result["reply"]
+            if status != 200 or body["time_seconds"]["recording"] <= 0:
+                raise CheckFailed(f"long summary returned {status} {body}")
+            before_done = [s for s, at in answered if at < result["done"]]
+            if not before_done or any(s != 200 for s, _ in answered):
+                raise CheckFailed(f"/healthz got {len(before_done)} answers while the summary ran")
+            return f"{len(before_done)} /healthz answers while the summary read 1.2 M samples"
+        checks.run("summary runs off the request thread", summary_off_the_request_thread)
     except Exception as error:  # noqa: BLE001 - a failed set-up fails the run
         checks.run("set-up", lambda: (_ for _ in ()).throw(error))
     finally:
