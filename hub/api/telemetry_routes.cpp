@@ -314,11 +314,11 @@ asio::awaitable<HttpResponse> telemetry(const HttpRequest& request, const NodeRe
   if (!query) {
     co_return error;
   }
-  const TelemetryQuery& wanted = *query;
-  if (wanted.by_node) {
-    const auto read_by_node = [&wanted](shared::Database& database) {
-      return read_rollups_by_node(database, wanted.metric, wanted.resolution_ms, wanted.since_ms,
-                                  wanted.until_ms);
+  const TelemetryQuery& telemetry_query = *query;
+  if (telemetry_query.by_node) {
+    const auto read_by_node = [&telemetry_query](shared::Database& database) {
+      return read_rollups_by_node(database, telemetry_query.metric, telemetry_query.resolution_ms,
+                                  telemetry_query.since_ms, telemetry_query.until_ms);
     };
     const auto read = co_await asio::co_spawn(
         settings.reader, read_store(&settings.db, &read_by_node), asio::use_awaitable);
@@ -328,8 +328,9 @@ asio::awaitable<HttpResponse> telemetry(const HttpRequest& request, const NodeRe
     // Node names come from the registry, which belongs to this thread.
     co_return HttpResponse::json(200, metric_by_node(*read.value, *query, registry));
   }
-  const auto read_json = [&wanted](shared::Database& database) {
-    return wanted.metric.empty() ? metric_list(database, wanted) : metric_series(database, wanted);
+  const auto read_json = [&telemetry_query](shared::Database& database) {
+    return telemetry_query.metric.empty() ? metric_list(database, telemetry_query)
+                                          : metric_series(database, telemetry_query);
   };
   const auto read = co_await asio::co_spawn(settings.reader, read_store(&settings.db, &read_json),
                                             asio::use_awaitable);

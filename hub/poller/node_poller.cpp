@@ -185,8 +185,8 @@ class NodePoller::Impl {
         continue;
       }
       if (result.body_too_large) {
-        // NOTE: one record over the body limit stops this stream until the node's log rotates;
-        // the cursor cannot move past a record it never received.
+        // NOTE: one record over the body limit stops this stream until the node's log rotates,
+        // because the cursor cannot move past a record it never received.
         shared::log_error("ingest.record_too_large",
                           {shared::field("node", node_id), shared::field("stream", stream),
                            shared::field("cursor", cursor), shared::field("error", result.error)});

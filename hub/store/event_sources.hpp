@@ -11,7 +11,7 @@
 namespace winebot::hub {
 
 // Integer keys of the (node id, stream) pairs in `event_sources`, which `event_rows` stores in
-// place of the two strings. Cached on the writer thread; one instance per write connection.
+// place of the two strings. Cached on the writer thread, with one instance per write connection.
 class EventSourceKeys {
  public:
   explicit EventSourceKeys(shared::Database& database);
