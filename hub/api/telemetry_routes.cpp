@@ -67,9 +67,39 @@ json aggregate_to_json(const RollupAggregate& aggregate) {
           {"p99", or_null(aggregate.quantile(0.99))}};
 }
 
-HttpResponse store_unavailable(const char* event, const shared::SqliteError& failure) {
-  shared::log_error(event, {shared::field("error", failure.what())});
-  return HttpResponse::error(503, "store unavailable: " + std::string(failure.what()));
+// The value a store read returned, or the error it failed with.
+template <typename Value>
+struct ReadResult {
+  std::optional<Value> value;
+  std::string error;
+};
+
+// Runs `read` with its own read-only connection and returns its value or its SQLite error, so no
+// exception crosses a co_await.
+template <typename Read>
+auto guarded_read(const std::filesystem::path& db, const Read& read) {
+  ReadResult<std::invoke_result_t<Read, shared::Database&>> result;
+  try {
+    shared::Database database(db, true);
+    result.value = read(database);
+  } catch (const shared::SqliteError& failure) {
+    result.error = failure.what();
+  }
+  return result;
+}
+
+// Runs `read` as a coroutine for co_spawn on the reader executor, so a long query never blocks the
+// io_context thread. It takes pointers because GCC 12 destroyed a coroutine's by-value lambda
+// parameter twice. The caller's frame owns both objects and stays suspended until this returns.
+template <typename Read>
+asio::awaitable<ReadResult<std::invoke_result_t<Read, shared::Database&>>> read_store(
+    const std::filesystem::path* db, const Read* read) {
+  co_return guarded_read(*db, *read);
+}
+
+HttpResponse store_read_failed(const char* event, const std::string& error) {
+  shared::log_error(event, {shared::field("error", error)});
+  return HttpResponse::error(503, "store unavailable: " + error);
 }
 
 HttpResponse node_samples(const HttpRequest& request, const NodeRegistry& registry,
@@ -90,18 +120,21 @@ HttpResponse node_samples(const HttpRequest& request, const NodeRegistry& regist
     return HttpResponse::error(400, "invalid range: since " + std::to_string(*since) +
                                         " is after until " + std::to_string(*until));
   }
-  try {
-    shared::Database database(settings.db, true);
+  // Bounded by `limit` and indexed, so this read stays on the io_context thread.
+  const auto read_samples = [&](shared::Database& database) {
     json samples = json::array();
     for (const auto& sample : read_state_samples(database, id, *since, *until, *limit)) {
       samples.push_back(sample_to_json(sample));
     }
-    return HttpResponse::json(200, {{"node_id", id},
-                                    {"sample_interval_ms", settings.sample_interval_ms},
-                                    {"samples", std::move(samples)}});
-  } catch (const shared::SqliteError& failure) {
-    return store_unavailable("api.samples_failed", failure);
+    return samples;
+  };
+  auto read = guarded_read(settings.db, read_samples);
+  if (!read.value) {
+    return store_read_failed("api.samples_failed", read.error);
   }
+  return HttpResponse::json(200, {{"node_id", id},
+                                  {"sample_interval_ms", settings.sample_interval_ms},
+                                  {"samples", std::move(*read.value)}});
 }
 
 json node_counts(const NodeRegistry& registry) {
@@ -124,41 +157,6 @@ json node_counts(const NodeRegistry& registry) {
     by_recorder[recorder] = by_recorder.value(recorder, 0LL) + 1;
   }
   return {{"total", total}, {"by_state", by_state}, {"by_recorder_state", by_recorder}};
-}
-
-// The value a store read returned, or the error it failed with.
-template <typename Value>
-struct ReadResult {
-  std::optional<Value> value;
-  std::string error;
-};
-
-// Runs `read` with its own read-only connection and returns its value or its SQLite error, so no
-// exception crosses a co_await.
-template <typename Read>
-auto guarded_read(const std::filesystem::path& db, const Read& read) {
-  ReadResult<std::invoke_result_t<Read, shared::Database&>> result;
-  try {
-    shared::Database database(db, true);
-    result.value = read(database);
-  } catch (const shared::SqliteError& failure) {
-    result.error = failure.what();
-  }
-  return result;
-}
-
-// Runs `read` as a coroutine for co_spawn on the reader executor, so a long query never holds the
-// io_context thread. It takes pointers because GCC 12 destroyed a coroutine's by-value lambda
-// parameter twice. The caller's frame owns both objects and stays suspended until this returns.
-template <typename Read>
-asio::awaitable<ReadResult<std::invoke_result_t<Read, shared::Database&>>> read_store(
-    const std::filesystem::path* db, const Read* read) {
-  co_return guarded_read(*db, *read);
-}
-
-HttpResponse store_read_failed(const char* event, const std::string& error) {
-  shared::log_error(event, {shared::field("error", error)});
-  return HttpResponse::error(503, "store unavailable: " + error);
 }
 
 asio::awaitable<HttpResponse> fleet_summary(const HttpRequest& request,

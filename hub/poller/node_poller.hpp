@@ -58,7 +58,7 @@ class NodePoller {
   std::unique_ptr<Impl> impl_;
 };
 
-// The error of a probe that no endpoint answered, from each endpoint's "ERROR at HOST:PORT" in
+// The error of a probe that no endpoint responded to, from each endpoint's "ERROR at HOST:PORT" in
 // probe order, e.g. "timed out at 10.0.0.5:8000; timed out at [fe80::1%eth0]:8000". Names at most
 // three endpoints and counts the rest, so that the preferred address is never hidden behind the
 // last one tried.

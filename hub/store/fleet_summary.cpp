@@ -5,7 +5,7 @@
 namespace winebot::hub {
 namespace {
 
-bool answering(const StateSample& sample) {
+bool responding(const StateSample& sample) {
   return sample.state == "online" || sample.state == "degraded";
 }
 
@@ -25,7 +25,7 @@ void FleetSummaryAccumulator::count(const StateSample& sample, std::int64_t end_
                                     const StateSample* next) {
   const auto span_ms = std::clamp<std::int64_t>(end_ms - sample.at_ms, 0, max_gap_ms_);
   const double span_seconds = static_cast<double>(span_ms) / 1000.0;
-  if (answering(sample)) {
+  if (responding(sample)) {
     totals_.seconds_by_recorder_state[sample.recorder_state] += span_seconds;
     if (sample.recorder_state == "paused") {
       totals_.paused_seconds += span_seconds;
@@ -64,15 +64,6 @@ FleetTimeTotals FleetSummaryAccumulator::finish() {
       std::min(totals_.paused_inactivity_seconds, totals_.paused_seconds);
   totals_.paused_manual_seconds = totals_.paused_seconds - totals_.paused_inactivity_seconds;
   return totals_;
-}
-
-FleetTimeTotals summarize_samples(const std::vector<StateSample>& samples, std::int64_t until_ms,
-                                  std::int64_t max_gap_ms) {
-  FleetSummaryAccumulator accumulator(until_ms, max_gap_ms);
-  for (const auto& sample : samples) {
-    accumulator.add(sample);
-  }
-  return accumulator.finish();
 }
 
 FleetTimeTotals summarize_stored_samples(shared::Database& database, std::int64_t since_ms,

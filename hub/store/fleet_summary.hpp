@@ -16,7 +16,7 @@ namespace winebot::hub {
 
 // Node-seconds and counts over a window, summed over every node's state samples.
 struct FleetTimeTotals {
-  // Seconds by recorder state (recording, paused, idle...), counted while the node answered.
+  // Seconds by recorder state (recording, paused, idle...), counted while the node responded.
   std::map<std::string, double> seconds_by_recorder_state;
   double paused_seconds = 0;
   double paused_inactivity_seconds = 0;  // The part of paused_seconds the idle pauser caused.
@@ -28,7 +28,7 @@ struct FleetTimeTotals {
 // Sums samples fed in order of node and then time, keeping only the previous sample, so a window
 // of millions of samples needs no more memory than one.
 //
-// Each sample of an answering node (online or degraded) stands for the time until the node's next
+// Each sample of a responding node (online or degraded) counts for the time until the node's next
 // sample, and the last one until `until_ms`, but never for more than `max_gap_ms`, so a stretch
 // without samples counts as unknown. The node's counters give the automatic pauses, resumes and
 // inactivity seconds between two samples. A counter that went down means the node restarted, and
@@ -50,10 +50,6 @@ class FleetSummaryAccumulator {
   std::optional<StateSample> previous_;
   FleetTimeTotals totals_;
 };
-
-// Sums samples ordered by node and then time; see FleetSummaryAccumulator.
-FleetTimeTotals summarize_samples(const std::vector<StateSample>& samples, std::int64_t until_ms,
-                                  std::int64_t max_gap_ms);
 
 // Sums every stored sample with at_ms in [since_ms, until_ms], reading them one row at a time.
 FleetTimeTotals summarize_stored_samples(shared::Database& database, std::int64_t since_ms,

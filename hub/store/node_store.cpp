@@ -484,6 +484,7 @@ void NodeStore::run_writer() {
     }
 
     std::uint64_t written_events = 0;
+    bool ingest_committed = false;
     std::vector<IngestCommit> commits;
     if (!ingest_batches.empty()) {
       try {
@@ -516,6 +517,7 @@ void NodeStore::run_writer() {
           rollup_writer.write(rollups);
           rollups.clear();
         });
+        ingest_committed = true;
         const std::lock_guard lock(mutex_);
         for (const auto& ingest : ingest_batches) {
           committed_cursors_[{ingest.node_id, ingest.stream}] = ingest.next_cursor;
@@ -580,7 +582,7 @@ void NodeStore::run_writer() {
     {
       const std::lock_guard lock(mutex_);
       committed_generation_ = generation;
-      ++committed_batches_;
+      committed_batches_ += ingest_committed ? 1 : 0;
       ingested_events_ += written_events;
       stored_samples_ += samples.size();
     }

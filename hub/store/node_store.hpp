@@ -96,6 +96,7 @@ class NodeStore {
   // at most every 250 ms, gathering what arrives in between into one round of transactions.
   void flush();
 
+  // Ingest transactions committed; a transaction contains every batch queued since the last one.
   std::uint64_t committed_batches() const;
 
  private:

@@ -9,7 +9,7 @@
 namespace winebot::hub {
 
 // A mergeable quantile sketch over non-negative values with logarithmic buckets, in the manner of
-// DDSketch: bucket i holds the values in (gamma^(i-1), gamma^i], so any quantile it returns is
+// DDSketch: bucket i contains the values in (gamma^(i-1), gamma^i], so any quantile it returns is
 // within kRelativeAccuracy of a value that was added at that rank. Values at or below kMinValue
 // share one zero bucket. Minute rollups merge into hour rollups, and node rollups into the fleet's,
 // by adding bucket counts, with no loss beyond the bucket width.

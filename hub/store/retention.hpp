@@ -24,7 +24,7 @@ struct RetentionSettings {
   std::int64_t batch_rows = 2000;
 };
 
-// What one retention step deleted.
+// The outcome of one retention step.
 struct RetentionStep {
   std::int64_t deleted_rows = 0;
   std::string table;  // The table it deleted from, or empty when nothing was due.

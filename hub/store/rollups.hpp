@@ -32,8 +32,8 @@ struct MetricValue {
 // latency, and it keeps the sums of a rollup finite.
 constexpr double kMaxMetricValueMs = 1e12;
 
-// Reads `metric` and `value_ms` (a number, or text that holds one) from a telemetry record's JSON
-// text. Returns nullopt for other records, an empty metric, and values that are negative,
+// Reads `metric` and `value_ms` (a number, or text that contains one) from a telemetry record's
+// JSON text. Returns nullopt for other records, an empty metric, and values that are negative,
 // non-finite or above kMaxMetricValueMs.
 std::optional<MetricValue> parse_metric_value(std::string_view body);
 

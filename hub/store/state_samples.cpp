@@ -178,12 +178,4 @@ void for_each_fleet_sample(shared::Database& database, std::int64_t since_ms, st
   }
 }
 
-std::vector<StateSample> read_fleet_samples(shared::Database& database, std::int64_t since_ms,
-                                            std::int64_t until_ms) {
-  std::vector<StateSample> samples;
-  for_each_fleet_sample(database, since_ms, until_ms,
-                        [&samples](StateSample sample) { samples.push_back(std::move(sample)); });
-  return samples;
-}
-
 }  // namespace winebot::hub

@@ -71,10 +71,8 @@ std::vector<StateSample> read_state_samples(shared::Database& database, const st
                                             std::int64_t since_ms, std::int64_t until_ms,
                                             std::int64_t limit);
 
-// Reads every node's samples with at_ms in [since_ms, until_ms], ordered by node and time.
-std::vector<StateSample> read_fleet_samples(shared::Database& database, std::int64_t since_ms,
-                                            std::int64_t until_ms);
-// Calls `visit` with each of those samples in the same order, one row at a time.
+// Calls `visit` with every node's samples with at_ms in [since_ms, until_ms], ordered by node and
+// time, one row at a time.
 void for_each_fleet_sample(shared::Database& database, std::int64_t since_ms, std::int64_t until_ms,
                            const std::function<void(StateSample)>& visit);
 

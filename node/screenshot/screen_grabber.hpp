@@ -36,8 +36,8 @@ Resolution thumbnail_size(Resolution display, int width);
 // Opens X display `display` with x11grab, grabs one image without the mouse pointer, scales it to
 // thumbnail_size(display size, `width`) and encodes it as a JPEG (full-range 4:2:0,
 // kJpegQuantizerScale). Blocks the calling thread for the whole exchange with the X server, which
-// has no deadline of its own: a server that accepts the connection and then stops replying
-// blocks it until the server dies, so callers run it on a thread of its own.
+// has no deadline of its own. A server that accepts the connection and then stops replying blocks
+// it until the server dies, so callers run it on a thread of its own.
 ScreenshotResult grab_screenshot(const std::string& display, int width);
 
 }  // namespace winebot::node

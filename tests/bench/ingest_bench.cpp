@@ -1,6 +1,6 @@
-// Ingest benchmark: event rows per second through NodeStore (the hub's writer thread, with its
-// cursor updates, commit bookkeeping and telemetry rollups) next to a baseline of the same rows
-// inserted into the same schema with one prepared statement and transactions of the same size.
+// Ingest benchmark: event rows per second through NodeStore, which includes the hub's writer
+// thread, cursor updates, commit bookkeeping and telemetry rollups. The baseline inserts the same
+// rows into the same schema with one prepared statement and transactions of the same size.
 //
 // Usage: winebot_ingest_bench [ROWS] [FOLDER]   (default 2000000 rows, the system temp folder)
 

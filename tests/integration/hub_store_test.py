@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Hub time series test: two real nodes whose perf_metrics.jsonl holds known values, a hub that
+"""Hub time series test: two real nodes whose perf_metrics.jsonl contains known values, a hub that
 ingests them into rollups and stores state samples, and the API that reads them back: telemetry
 percentiles fleet-wide and per node, state samples, the fleet summary, bad input, rollups that
 stay exact across a hub SIGKILL, and a size budget that deletes the oldest events.
@@ -58,7 +58,7 @@ def main():
     hub_url = f"http://127.0.0.1:{hub_port}"
     db_path = os.path.join(fleet.work_dir, "hub.db")
     now_ms = int(time.time() * 1000)
-    # Node a holds 1..200 ms, node b 1001..1200 ms: the fleet's median lies between them.
+    # Node a has 1..200 ms, node b 1001..1200 ms: the fleet's median lies between them.
     values = {"a": [float(v) for v in range(1, VALUES_PER_NODE + 1)],
               "b": [float(v) for v in range(1001, 1001 + VALUES_PER_NODE)]}
     nodes = {}
@@ -221,7 +221,7 @@ def main():
                     return database.execute("SELECT count(*) FROM events WHERE stream = "
                                             "'lifecycle'").fetchone()[0]
             wait_for("lifecycle ingest to begin", lambda: event_count() > 0, 30)
-            # The budget of 1.5 MiB holds about a third of the 6000 records of 400 bytes, so
+            # The budget of 1.5 MiB fits about a third of the 6000 records of 400 bytes, so
             # the hub keeps deleting the oldest ones as it ingests.
             _, waited = wait_for("the oldest records deleted", lambda: http_get(
                 f"{hub_url}/api/nodes/{nodes['a']['id']}/events?stream=lifecycle&after=0&limit=1")
@@ -263,7 +263,7 @@ def main():
 
         def summary_off_the_request_thread():
             # A month of samples for 30 made-up nodes: a summary over it reads them all, and the
-            # hub must go on answering other requests meanwhile.
+            # hub must go on serving other requests meanwhile.
             rows = ((f"made-up-{node}", now_ms - 2_500_000_000 + step * 2_500, "online",
                      "recording" if step % 3 else "paused")
                     for node in range(30) for step in range(40_000))

@@ -129,7 +129,7 @@ def main():
                           session_root))
         for variable in ("API_TOKEN", "WINEBOT_SESSION_POINTER_FILE"):
             del fleet.env[variable]
-        # The node asks for the token on /health, but not on /openapi.json.
+        # The node requires the token on /health, but not on /openapi.json.
         wait_for("token-node answering",
                  lambda: http_get(f"{guarded_url}/openapi.json")[0] == 200, 15)
         hub_port = free_port()

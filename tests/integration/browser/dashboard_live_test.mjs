@@ -318,7 +318,7 @@ async function nodePageSections() {
   return `screen HTTP ${screenshot.status}, ${events} events, ${timeline} timeline spans`;
 }
 
-async function unknownNodeSaysSo() {
+async function unknownNodeShowsMessage() {
   await page.goto(`${hubUrl}#/node/no-such-node`);
   await waitFor('the unknown node message', async () =>
     /knows no node with id no-such-node/.test(await page.textContent('#node-missing')), 5000);
@@ -374,7 +374,7 @@ async function main() {
     await checks.run('summary shows data or note', summaryShowsDataOrNoData);
     await checks.run('recording actions from the node page', recordingActionReachesNode);
     await checks.run('node page sections render', nodePageSections);
-    await checks.run('unknown node id is reported', unknownNodeSaysSo);
+    await checks.run('unknown node id is reported', unknownNodeShowsMessage);
     await checks.run('telemetry page shows data or note', telemetryPage);
     await checks.run('theme choice survives reload', themeToggleIsKept);
     await checks.run('hub serves the chart library', servesChartLibrary);

@@ -107,7 +107,7 @@ TEST_CASE("read_rollup_series keeps to its window", "[store][rollups]") {
   writer.write(batch);
   const auto points = read_rollup_series(database, "m", "node-a", kMinuteMs,
                                          kMinute0 + 3 * kMinuteMs + 5, kMinute0 + 6 * kMinuteMs);
-  REQUIRE(points.size() == 4);  // The minute that holds `since`, through the one at `until`.
+  REQUIRE(points.size() == 4);  // The minute that contains `since`, through the one at `until`.
   CHECK(points.front().bucket_ms == kMinute0 + 3 * kMinuteMs);
   CHECK(points.back().bucket_ms == kMinute0 + 6 * kMinuteMs);
 }

@@ -109,7 +109,9 @@ TEST_CASE("NodeStore stores samples and reads them back", "[store][samples]") {
   const auto window = read_state_samples(database, "node-a", 2000, 3000, 100);
   CHECK(window.size() == 2);
   CHECK(read_state_samples(database, "other", 0, INT64_MAX, 100).empty());
-  CHECK(read_fleet_samples(database, 0, INT64_MAX).size() == 6);
+  int fleet_samples = 0;
+  for_each_fleet_sample(database, 0, INT64_MAX, [&fleet_samples](StateSample) { ++fleet_samples; });
+  CHECK(fleet_samples == 6);
 }
 
 StateSample summary_sample(const std::string& node, std::int64_t at_ms, const std::string& state,
@@ -126,7 +128,16 @@ StateSample summary_sample(const std::string& node, std::int64_t at_ms, const st
   return sample;
 }
 
-TEST_CASE("summarize_samples splits recording and paused time", "[store][summary]") {
+FleetTimeTotals summarize(const std::vector<StateSample>& samples, std::int64_t until_ms,
+                          std::int64_t max_gap_ms) {
+  FleetSummaryAccumulator accumulator(until_ms, max_gap_ms);
+  for (const auto& sample : samples) {
+    accumulator.add(sample);
+  }
+  return accumulator.finish();
+}
+
+TEST_CASE("Fleet summary splits recording and paused time", "[store][summary]") {
   const std::vector<StateSample> samples = {
       summary_sample("a", 0, "online", "recording", 0, 0),
       summary_sample("a", 10'000, "online", "paused", 1, 0),
@@ -135,7 +146,7 @@ TEST_CASE("summarize_samples splits recording and paused time", "[store][summary
       summary_sample("b", 0, "online", "recording", 5, 100),
       summary_sample("b", 10'000, "offline", "recording", 5, 100),
   };
-  const auto totals = summarize_samples(samples, 40'000, 30'000);
+  const auto totals = summarize(samples, 40'000, 30'000);
   CHECK(totals.seconds_by_recorder_state.at("recording") == Approx(10 + 10 + 10));
   CHECK(totals.paused_seconds == Approx(20));
   CHECK(totals.paused_inactivity_seconds == Approx(10));
@@ -144,13 +155,13 @@ TEST_CASE("summarize_samples splits recording and paused time", "[store][summary
   CHECK(totals.auto_resumes == 1);
 }
 
-TEST_CASE("summarize_samples caps gaps and counts restarts", "[store][summary]") {
+TEST_CASE("Fleet summary caps gaps, counts restarts", "[store][summary]") {
   const std::vector<StateSample> samples = {
       summary_sample("a", 0, "online", "recording", 7, 50),
       // The node restarted: its counters start again from zero.
       summary_sample("a", 100'000, "online", "recording", 2, 1),
   };
-  const auto totals = summarize_samples(samples, 100'000, 30'000);
+  const auto totals = summarize(samples, 100'000, 30'000);
   CHECK(totals.seconds_by_recorder_state.at("recording") == Approx(30));
   CHECK(totals.auto_pauses == 2);
   CHECK(totals.paused_inactivity_seconds == 0);  // Never more than the time seen paused.
